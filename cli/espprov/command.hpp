@@ -1,0 +1,55 @@
+// The CLI's shared conventions: every subcommand prints one device record (or one per device) on stdout in the
+// format chosen by --format, reads a previous step's record with --in, and reports failures as an error record
+// plus the error's exit code. Each subcommand lives in its own cmd_<name>.cpp and registers itself here.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "provision/progress.hpp"
+#include "provision/record.hpp"
+
+namespace espprov {
+
+struct OutputOptions {
+  std::string format = "json";  // json | csv | text
+  bool redact = false;          // secrets as "***"
+  std::string progress = "auto";  // auto | plain | ndjson | none (stderr)
+};
+
+// Chosen once per run by the subcommand's flags; used for every record and for errors.
+OutputOptions& output_options();
+
+// A subcommand registers a setup function that adds itself to the app. `order` sorts --help.
+using CommandSetup = void (*)(CLI::App& app);
+struct CommandRegistrar {
+  CommandRegistrar(int order, CommandSetup setup);
+};
+void setup_all_commands(CLI::App& app);
+
+// Adds --format and --redact (every subcommand) and --progress (steps that report progress).
+void add_output_options(CLI::App& sub, bool with_progress = false);
+// Adds --in FILE ("-" = stdin).
+void add_input_option(CLI::App& sub, std::string& in);
+
+// Reads the input record (empty path = a new, empty record). If it carries an error from an earlier step, that
+// error is passed on unchanged (same record, same exit code) instead of running this step.
+provision::Record read_input_record(const std::string& in);
+
+// Prints one record in the chosen format, with "ok": true first when the record has no "ok" yet.
+void emit(provision::Record record);
+// Prints several records: json = one object per line (NDJSON), csv = one header + rows, text = blocks.
+void emit_many(const std::vector<provision::Record>& records);
+
+// Progress on stderr per --progress: plain lines, NDJSON events, or nothing. Never prints secrets.
+provision::ProgressSink progress_sink();
+
+// Thrown to pass an earlier step's error record through a pipe.
+struct UpstreamFailure {
+  provision::Record record;
+  provision::ErrorCode code;
+  std::string message;
+};
+
+}  // namespace espprov

@@ -1,0 +1,24 @@
+// Local files written the safe way: a temp file in the same folder, fsync, rename. A crash leaves either the
+// old file or the new one, never half of one. Files holding secrets are created 0600.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace provision {
+
+enum class FileMode : unsigned { shared = 0644, secret = 0600 };
+
+void write_file_atomic(const std::filesystem::path& path, std::span<const std::uint8_t> bytes,
+                       FileMode mode = FileMode::shared);
+void write_file_atomic(const std::filesystem::path& path, std::string_view text, FileMode mode = FileMode::shared);
+
+// Whole file; "-" reads standard input. Throws Error(io) naming the path.
+std::vector<std::uint8_t> read_file_bytes(const std::filesystem::path& path);
+std::string read_file_text(const std::filesystem::path& path);
+
+}  // namespace provision

@@ -1,0 +1,94 @@
+#include "provision/files.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fmt/format.h>
+#include <iostream>
+#include <iterator>
+#include <random>
+
+#include "provision/error.hpp"
+
+namespace provision {
+namespace {
+
+[[noreturn]] void fail(const std::filesystem::path& path, std::string_view what) {
+  throw Error(ErrorCode::io, fmt::format("{} {}: {}", what, path.string(), std::strerror(errno)), "path");
+}
+
+std::string temp_name(const std::filesystem::path& path) {
+  std::random_device rd;
+  return fmt::format("{}.tmp-{:08x}", path.string(), rd());
+}
+
+}  // namespace
+
+void write_file_atomic(const std::filesystem::path& path, std::span<const std::uint8_t> bytes, FileMode mode) {
+  const std::string tmp = temp_name(path);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, static_cast<mode_t>(mode));
+  if (fd < 0) fail(path, "cannot create a temporary file next to");
+  // The umask may have removed bits; secrets must be exactly 0600, shared files at most 0644.
+  ::fchmod(fd, static_cast<mode_t>(mode));
+  std::size_t written = 0;
+  while (written < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int saved = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      errno = saved;
+      fail(path, "cannot write");
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    int saved = errno;
+    ::unlink(tmp.c_str());
+    errno = saved;
+    fail(path, "cannot flush");
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int saved = errno;
+    ::unlink(tmp.c_str());
+    errno = saved;
+    fail(path, "cannot rename the temporary file onto");
+  }
+}
+
+void write_file_atomic(const std::filesystem::path& path, std::string_view text, FileMode mode) {
+  write_file_atomic(path, std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()), mode);
+}
+
+std::vector<std::uint8_t> read_file_bytes(const std::filesystem::path& path) {
+  std::string text = read_file_text(path);
+  return {text.begin(), text.end()};
+}
+
+std::string read_file_text(const std::filesystem::path& path) {
+  if (path == "-") {
+    return {std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
+  }
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail(path, "cannot open");
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      ::close(fd);
+      fail(path, "cannot read");
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+}  // namespace provision

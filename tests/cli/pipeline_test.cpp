@@ -1,0 +1,82 @@
+// The CLI conventions, exercised through the real espprov binary.
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+
+#include "provision/record.hpp"
+#include "support/process.hpp"
+
+using namespace test_support;
+using provision::Record;
+
+namespace {
+ProcessResult espprov(std::vector<std::string> args, const std::string& input = {}) {
+  args.insert(args.begin(), bin_path("espprov").string());
+  return run_process(args, input);
+}
+}  // namespace
+
+TEST_CASE("mac | uuid | psk pipe builds one record with all four fields", "[cli][pipeline]") {
+  auto mac = espprov({"mac", "--mac", "a0-b1-c2-d3-e4-f5"});
+  REQUIRE(mac.exit_code == 0);
+  auto uuid = espprov({"uuid", "--in", "-"}, mac.out);
+  REQUIRE(uuid.exit_code == 0);
+  auto psk = espprov({"psk", "--in", "-"}, uuid.out);
+  REQUIRE(psk.exit_code == 0);
+  auto record = Record::parse(psk.out);
+  CHECK(record["ok"] == true);
+  CHECK(record["mac"] == "A0:B1:C2:D3:E4:F5");
+  CHECK(record["mac_hex"] == "A0B1C2D3E4F5");
+  CHECK(record["uuid"] == "04e4822c-719e-45b0-b360-7e2819faca53");
+  CHECK(record["psk"].get<std::string>().size() == 64);
+  CHECK(psk.err.find(record["psk"].get<std::string>()) == std::string::npos);
+}
+
+TEST_CASE("csv output is a header line and one row", "[cli][pipeline]") {
+  auto r = espprov({"uuid", "--mac", "A0B1C2D3E4F5", "--format", "csv"});
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out == "ok,mac,mac_hex,uuid,uuid_scheme\r\ntrue,A0:B1:C2:D3:E4:F5,A0B1C2D3E4F5,"
+                 "04e4822c-719e-45b0-b360-7e2819faca53,seed\r\n");
+}
+
+TEST_CASE("redact hides the psk in the printed record", "[cli][pipeline]") {
+  auto r = espprov({"psk", "--redact"});
+  REQUIRE(r.exit_code == 0);
+  CHECK(Record::parse(r.out)["psk"] == "***");
+}
+
+TEST_CASE("bad inputs exit non-zero with a JSON error naming the field", "[cli][errors]") {
+  struct Case {
+    std::vector<std::string> args;
+    std::string field;
+  };
+  for (const auto& c : std::vector<Case>{{{"mac", "--mac", "A0B1C2"}, "mac"},
+                                         {{"mac", "--mac", ""}, "mac"},
+                                         {{"mac", "--mac", "ZZB1C2D3E4F5"}, "mac"},
+                                         {{"uuid", "--uuid", "not-a-uuid"}, "uuid"},
+                                         {{"uuid"}, "mac"},
+                                         {{"psk", "--psk", "abc"}, "psk"}}) {
+    auto r = espprov(c.args);
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 3);
+    auto record = Record::parse(r.out);
+    CHECK(record["ok"] == false);
+    CHECK(record["error"]["code"] == "bad_input");
+    CHECK(record["error"]["field"] == c.field);
+    CHECK_FALSE(r.err.empty());
+  }
+}
+
+TEST_CASE("an unknown flag is a usage error with exit code 2", "[cli][errors]") {
+  auto r = espprov({"mac", "--nope"});
+  CHECK(r.exit_code == 2);
+  CHECK(Record::parse(r.out)["error"]["code"] == "usage");
+}
+
+TEST_CASE("an earlier step's error passes through the pipe unchanged", "[cli][pipeline]") {
+  auto bad = espprov({"mac", "--mac", "xyz"});
+  REQUIRE(bad.exit_code == 3);
+  auto next = espprov({"uuid", "--in", "-"}, bad.out);
+  CHECK(next.exit_code == 3);
+  CHECK(Record::parse(next.out)["error"]["field"] == "mac");
+}
