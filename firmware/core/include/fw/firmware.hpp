@@ -1,0 +1,37 @@
+// The firmware core's entry point. A port creates one Firmware over its Platform, calls boot() after every
+// (re)start into app mode, feeds console bytes and radio events as they arrive, and calls poll() regularly
+// (every few ms) for timers. All calls come from one thread.
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "fw/platform.hpp"
+
+namespace fw {
+
+struct FirmwareInfo {
+  const char* name = "espprov-fw";
+  const char* version = "1.0.0";
+};
+
+class Firmware {
+ public:
+  explicit Firmware(Platform& platform, FirmwareInfo info = {});
+  ~Firmware();
+  Firmware(const Firmware&) = delete;
+  Firmware& operator=(const Firmware&) = delete;
+
+  // Loads state from flash (partition table, credentials partition, own NVS), generates the PoP on first boot,
+  // prints boot logs then "+READY", and starts connecting to saved networks.
+  void boot();
+  void on_console_bytes(std::string_view bytes);
+  void on_wifi_event(const WifiEvent& event);
+  void poll();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fw
