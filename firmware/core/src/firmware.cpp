@@ -1,0 +1,111 @@
+// Composes the core: reads the flash layout and state at boot, then routes console input to the AT server and
+// radio events and timers to the provisioning service.
+#include "fw/firmware.hpp"
+
+#include <optional>
+#include <vector>
+
+#include "fw/at_server.hpp"
+#include "fw/console_input.hpp"
+#include "fw/device_identity.hpp"
+#include "fw/nvs_store.hpp"
+#include "fw/partition_table.hpp"
+#include "fw/provisioning_service.hpp"
+
+namespace fw {
+
+struct Firmware::Impl {
+  Impl(Platform& p, FirmwareInfo i) : platform(p), info(i) {}
+
+  void log(const std::string& line) { platform.console_write(line + "\r\n"); }
+  std::vector<Partition> read_partition_table();
+  void handle_improv_frame(const std::string& frame);
+
+  Platform& platform;
+  FirmwareInfo info;
+  ConsoleInput console;
+  std::optional<nvs::NvsStore> store;
+  std::optional<ProvisioningService> service;
+  std::optional<AtServer> at;
+};
+
+std::vector<Partition> Firmware::Impl::read_partition_table() {
+  std::vector<std::uint8_t> bytes(kPartitionTableMaxBytes, 0xFF);
+  if (platform.flash_read(kPartitionTableOffset, bytes.data(), bytes.size())) {
+    auto table = parse_partition_table(bytes.data(), bytes.size());
+    if (!table.empty()) return table;
+  }
+  // A blank flash (a simulated device nobody flashed a table to) gets the documented layout.
+  log("partition table not found, using the default layout");
+  return default_partition_table();
+}
+
+Firmware::Firmware(Platform& platform, FirmwareInfo info) : impl_(std::make_unique<Impl>(platform, info)) {}
+
+Firmware::~Firmware() = default;
+
+void Firmware::boot() {
+  Impl& s = *impl_;
+  s.at.reset();
+  s.service.reset();
+  s.store.reset();
+  s.console = ConsoleInput{};
+  s.log(std::string(s.info.name) + " " + s.info.version + " on " + s.platform.chip_name() + ", mac " +
+        format_mac(s.platform.factory_mac()));
+  const auto table = s.read_partition_table();
+  const auto fits = [&](const Partition& p) { return p.offset + std::uint64_t{p.size} <= s.platform.flash_size(); };
+
+  Credentials credentials;
+  if (auto prov = find_nvs_partition(table, "prov"); prov && fits(*prov)) {
+    credentials = read_credentials(s.platform, *prov, kCredentialsNamespace);
+  } else {
+    s.log("no prov partition on this flash");
+  }
+  s.log(credentials.provisioned() ? "credentials: uuid " + credentials.uuid : std::string("credentials: none"));
+
+  if (auto own = find_nvs_partition(table, "nvs"); own && fits(*own)) {
+    s.store.emplace(s.platform, own->offset, own->size);
+    if (!s.store->load()) {
+      s.log("warning: nvs partition unreadable, settings will not persist");
+      s.store.reset();
+    }
+  } else {
+    s.log("warning: no nvs partition, settings will not persist");
+  }
+  nvs::NvsStore* store = s.store ? &*s.store : nullptr;
+  const PopResult pop = load_or_create_pop(s.platform, store);
+  if (pop.created) s.log(pop.persisted ? "proof of possession generated" : "warning: proof of possession not saved");
+
+  s.service.emplace(s.platform, store, std::move(credentials), pop.pop);
+  s.at.emplace(s.platform, *s.service, s.info);
+  s.service->add_listener(&*s.at);
+  s.log("saved networks: " + std::to_string(s.service->saved_networks().size()));
+  s.log("+READY");
+  s.service->start_auto_connect();
+}
+
+void Firmware::on_console_bytes(std::string_view bytes) {
+  Impl& s = *impl_;
+  if (!s.at) return;  // not booted
+  for (auto& event : s.console.feed(bytes)) {
+    switch (event.kind) {
+      case ConsoleEvent::Kind::line: s.at->handle_line(event.bytes); break;
+      case ConsoleEvent::Kind::line_too_long: s.at->report_line_too_long(); break;
+      case ConsoleEvent::Kind::improv_frame: s.handle_improv_frame(event.bytes); break;
+    }
+  }
+}
+
+void Firmware::Impl::handle_improv_frame(const std::string&) {
+  // Improv serial is answered by its own adapter; until then a frame is ignored like a log line.
+}
+
+void Firmware::on_wifi_event(const WifiEvent& event) {
+  if (impl_->service) impl_->service->on_wifi_event(event);
+}
+
+void Firmware::poll() {
+  if (impl_->service) impl_->service->poll();
+}
+
+}  // namespace fw
