@@ -60,7 +60,10 @@ class Platform {
   virtual std::string chip_name() const = 0;               // "esp32c3", ...
   virtual std::array<std::uint8_t, 6> factory_mac() const = 0;  // station MAC from eFuse
 
-  // Radio. connect() starts an attempt; the result arrives later through Firmware::on_wifi_event.
+  // Radio. connect() starts an attempt; the result arrives later through Firmware::on_wifi_event (connected or
+  // failed; disconnected only after a connection was up). disconnect() cancels an attempt or drops the link and
+  // produces no event: the core calls it before replacing an attempt and when an attempt times out (15 s), and a
+  // late event from the cancelled attempt would be taken for the new one's result.
   virtual std::vector<ScanResult> wifi_scan() = 0;
   virtual void wifi_connect(const std::string& ssid, const std::string& password) = 0;
   virtual void wifi_disconnect() = 0;
