@@ -43,6 +43,11 @@ void ConsoleInput::feed_line_byte(char c, std::vector<ConsoleEvent>& events) {
   if (buffer_ == kImprovHeader) in_frame_ = true;
 }
 
+void ConsoleInput::abandon_frame() {
+  buffer_.clear();
+  in_frame_ = false;
+}
+
 void ConsoleInput::feed_frame_byte(char c, std::vector<ConsoleEvent>& events) {
   buffer_.push_back(c);
   if (buffer_.size() <= kImprovLengthOffset) return;

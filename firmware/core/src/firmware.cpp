@@ -7,6 +7,7 @@
 
 #include "fw/at_server.hpp"
 #include "fw/console_input.hpp"
+#include "fw/improv_server.hpp"
 #include "fw/device_identity.hpp"
 #include "fw/nvs_store.hpp"
 #include "fw/partition_table.hpp"
@@ -19,7 +20,6 @@ struct Firmware::Impl {
 
   void log(const std::string& line) { platform.console_write(line + "\r\n"); }
   std::vector<Partition> read_partition_table();
-  void handle_improv_frame(const std::string& frame);
 
   Platform& platform;
   FirmwareInfo info;
@@ -27,7 +27,13 @@ struct Firmware::Impl {
   std::optional<nvs::NvsStore> store;
   std::optional<ProvisioningService> service;
   std::optional<AtServer> at;
+  std::optional<ImprovServer> improv;
+  std::uint64_t last_console_ms = 0;
 };
+
+namespace {
+constexpr std::uint64_t kFrameIdleTimeoutMs = 1000;  // Improv frames arrive in one burst
+}
 
 std::vector<Partition> Firmware::Impl::read_partition_table() {
   std::vector<std::uint8_t> bytes(kPartitionTableMaxBytes, 0xFF);
@@ -46,6 +52,7 @@ Firmware::~Firmware() = default;
 
 void Firmware::boot() {
   Impl& s = *impl_;
+  s.improv.reset();
   s.at.reset();
   s.service.reset();
   s.store.reset();
@@ -78,7 +85,9 @@ void Firmware::boot() {
 
   s.service.emplace(s.platform, store, std::move(credentials), pop.pop);
   s.at.emplace(s.platform, *s.service, s.info);
+  s.improv.emplace(s.platform, *s.service, s.info);
   s.service->add_listener(&*s.at);
+  s.service->add_listener(&*s.improv);
   s.log("saved networks: " + std::to_string(s.service->saved_networks().size()));
   s.log("+READY");
   s.service->start_auto_connect();
@@ -87,17 +96,14 @@ void Firmware::boot() {
 void Firmware::on_console_bytes(std::string_view bytes) {
   Impl& s = *impl_;
   if (!s.at) return;  // not booted
+  s.last_console_ms = s.platform.now_ms();
   for (auto& event : s.console.feed(bytes)) {
     switch (event.kind) {
       case ConsoleEvent::Kind::line: s.at->handle_line(event.bytes); break;
       case ConsoleEvent::Kind::line_too_long: s.at->report_line_too_long(); break;
-      case ConsoleEvent::Kind::improv_frame: s.handle_improv_frame(event.bytes); break;
+      case ConsoleEvent::Kind::improv_frame: s.improv->handle_frame(event.bytes); break;
     }
   }
-}
-
-void Firmware::Impl::handle_improv_frame(const std::string&) {
-  // Improv serial is answered by its own adapter; until then a frame is ignored like a log line.
 }
 
 void Firmware::on_wifi_event(const WifiEvent& event) {
@@ -105,7 +111,11 @@ void Firmware::on_wifi_event(const WifiEvent& event) {
 }
 
 void Firmware::poll() {
-  if (impl_->service) impl_->service->poll();
+  Impl& s = *impl_;
+  if (s.console.in_frame() && s.platform.now_ms() - s.last_console_ms >= kFrameIdleTimeoutMs) {
+    s.console.abandon_frame();
+  }
+  if (s.service) s.service->poll();
 }
 
 }  // namespace fw

@@ -21,6 +21,9 @@ class ConsoleInput {
   static constexpr std::size_t kMaxLineBytes = 512;
 
   std::vector<ConsoleEvent> feed(std::string_view bytes);
+  // A frame cut off by its sender would otherwise swallow every later line: the caller drops it after a pause.
+  bool in_frame() const { return in_frame_; }
+  void abandon_frame();
 
  private:
   void feed_line_byte(char c, std::vector<ConsoleEvent>& events);

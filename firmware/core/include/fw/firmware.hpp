@@ -13,6 +13,8 @@ namespace fw {
 struct FirmwareInfo {
   const char* name = "espprov-fw";
   const char* version = "1.0.0";
+  // Improv serial: the URL sent to the client after provisioning; empty for none.
+  const char* improv_redirect_url = "";
 };
 
 class Firmware {
