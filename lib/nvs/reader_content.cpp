@@ -114,7 +114,12 @@ class BlobAssembler {
 
 bool value_of(const RawItem& item, BlobAssembler& blobs, Value& value) {
   if (layout::is_integer_item(item.type)) {
-    value = Value::unsigned_integer(layout::value_type_of(item.type), item.bits);
+    // Canonical form, as the CSV decoder makes it: signed types sign-extended, unsigned zero-extended.
+    const auto type = layout::value_type_of(item.type);
+    value = Value::unsigned_integer(type, item.bits);
+    if (type == ValueType::i8 || type == ValueType::i16 || type == ValueType::i32 || type == ValueType::i64) {
+      value = Value::integer(type, value.as_signed());
+    }
     return true;
   }
   if (item.type == ItemType::string) {
