@@ -68,6 +68,10 @@ XtsKeys parse_key_file(std::span<const std::uint8_t> bytes) {
                             bytes.size()),
                 "keys");
   }
+  if (std::all_of(bytes.begin(), bytes.begin() + 64, [](std::uint8_t b) { return b == 0xFF; })) {
+    throw Error(ErrorCode::bad_input, "keys: the key file is erased (all 0xFF); generate keys with espprov nvs-keygen",
+                "keys");
+  }
   if (bytes.size() >= 68) {
     const std::uint32_t stored = layout::load_u32(bytes.data() + 64);
     const std::uint32_t computed = crc32(bytes.first(64));
@@ -82,10 +86,6 @@ XtsKeys parse_key_file(std::span<const std::uint8_t> bytes) {
   XtsKeys keys;
   std::copy_n(bytes.begin(), 32, keys.data_key.begin());
   std::copy_n(bytes.begin() + 32, 32, keys.tweak_key.begin());
-  if (std::all_of(bytes.begin(), bytes.begin() + 64, [](std::uint8_t b) { return b == 0xFF; })) {
-    throw Error(ErrorCode::bad_input, "keys: the key file is erased (all 0xFF); generate keys with espprov nvs-keygen",
-                "keys");
-  }
   return keys;
 }
 

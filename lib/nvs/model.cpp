@@ -121,8 +121,9 @@ void validate_size(const Element& element, FormatVersion version) {
 std::uint32_t crc32(std::span<const std::uint8_t> bytes) {
   // zlib's crc32() inverts the register on entry and exit; starting from 0xFFFFFFFF therefore runs the reflected
   // CRC with a register of 0 and a final inversion, which is what esp_rom_crc32_le(0xFFFFFFFF, ...) computes.
-  return static_cast<std::uint32_t>(
-      ::crc32(0xFFFFFFFFUL, bytes.data(), static_cast<uInt>(bytes.size())));
+  // zlib answers 0 for a null buffer; the CRC of no bytes is the start value.
+  if (bytes.empty()) return 0xFFFFFFFFu;
+  return static_cast<std::uint32_t>(::crc32(0xFFFFFFFFUL, bytes.data(), static_cast<uInt>(bytes.size())));
 }
 
 std::string_view to_string(ValueType type) {

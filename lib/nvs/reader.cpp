@@ -163,10 +163,12 @@ class ImageReader {
       for (int b = 0; b < width; ++b) item.bits |= static_cast<std::uint64_t>(entry[24 + b]) << (8 * b);
       if (span != 1) span_problem(page, i, item.key, span, 1);
     } else if (variable_length) {
-      used = read_variable_data(page, i, entry, span, item);
-      if (used == 0) {
-        summary.written_entries += claimed;
-        return claimed;
+      bool usable = false;
+      used = read_variable_data(page, i, entry, span, item, usable);
+      if (!usable) {
+        used = std::max<std::size_t>(used, claimed);
+        summary.written_entries += used;
+        return used;
       }
     } else if (item.type == ItemType::blob_index) {
       item.bits = layout::load_u32(entry + 24);
@@ -186,9 +188,11 @@ class ImageReader {
   }
 
   // Strings and blob data: checks the span, that every data entry is written, and the data CRC.
-  // Returns the entries used, or 0 when the item is unusable (a problem was reported).
+  // Returns the entries the item occupies (0 when its span is not trustworthy); `usable` is false when a problem
+  // was reported and the value must not be used.
   std::size_t read_variable_data(std::size_t page, std::size_t i, const std::uint8_t* entry, std::uint8_t span,
-                                 RawItem& item) {
+                                 RawItem& item, bool& usable) {
+    usable = false;
     const std::size_t size = layout::load_u16(entry + 24);
     const std::size_t expected_span = 1 + (size + kEntrySize - 1) / kEntrySize;
     if (span != expected_span) {
@@ -219,6 +223,7 @@ class ImageReader {
                           page, i, printable(item.key), stored, size, computed));
       return span;  // the span is sound, only the data is damaged; skip it whole
     }
+    usable = true;
     if (item.type == ItemType::string && (item.data.empty() || item.data.back() != 0)) {
       problem("string_unterminated", page, i,
               fmt::format("page {} entry {} (key '{}'): the string's last byte is not NUL", page, i,
