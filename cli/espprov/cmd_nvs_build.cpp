@@ -36,10 +36,11 @@ void run(const NvsBuildOptions& options) {
   } else {
     content = nvs::credentials_content(record, options.namespace_name);
   }
-  // Keys are resolved last so that a bad input never leaves a generated key file behind.
-  nvs::validate(content, build.version);
+  // The plain image is built first and the keys resolved after, so that content that does not fit never leaves a
+  // generated key file behind; encrypting afterwards gives the same bytes as building encrypted.
+  auto image = nvs::build_image(content, build);
   build.keys = espprov::resolve_nvs_keys(options.keys);
-  const auto image = nvs::build_image(content, build);
+  if (build.keys) nvs::encrypt_image(image, *build.keys);
   provision::write_file_atomic(options.out, image, provision::FileMode::secret);
 
   provision::Record fields = provision::Record::object();

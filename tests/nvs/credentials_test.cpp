@@ -126,3 +126,18 @@ TEST_CASE("espprov nvs-build refuses the legacy namespace and writes nothing", "
   CHECK(result.err.find("at most 15") != std::string::npos);
   CHECK(std::filesystem::is_empty(temp.path()));
 }
+
+TEST_CASE("espprov nvs-build leaves no generated key file when the content does not fit", "[nvs][credentials][cli]") {
+  test_support::TempDir temp;
+  auto record = device_record();
+  record["ca_cert"] = std::string(3990, 'c');
+  record["certificate"] = std::string(3990, 'd');
+  record["device_key"] = std::string(3990, 'k');
+  const auto result = test_support::run_process(
+      {test_support::bin_path("espprov").string(), "nvs-build", "--in", "-", "--out", (temp / "x.bin").string(),
+       "--size", "0x3000", "--generate-keys", (temp / "k.bin").string()},
+      record.dump());
+  CHECK(result.exit_code == provision::exit_code_of(provision::ErrorCode::nvs_limit));
+  CHECK(result.err.find("--size") != std::string::npos);
+  CHECK(std::filesystem::is_empty(temp.path()));
+}
