@@ -179,6 +179,7 @@ TEST_CASE("a failing flash write answers ERROR:flash", "[firmware][networks]") {
   device.boot();
   device.platform.fail_flash_writes(true);
   CHECK(device.send("AT+WIFI_ADD=\"a\",\"\"") == Lines{"ERROR:flash"});
+  CHECK(device.send("AT+WIFI_LIST?") == Lines{"OK"});
 }
 
 TEST_CASE("the credentials partition is found through a partition table at another offset", "[firmware][networks]") {

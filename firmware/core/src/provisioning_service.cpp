@@ -66,18 +66,21 @@ Outcome ProvisioningService::select(const std::string& ssid) {
 Outcome ProvisioningService::add_network(const std::string& ssid, const std::string& password) {
   if (Outcome check = check_ssid(ssid); check != Outcome::ok) return check;
   if (Outcome check = check_password(password); check != Outcome::ok) return check;
+  const SavedNetworks before = networks_;
   if (Outcome outcome = networks_.add(ssid, password); outcome != Outcome::ok) return outcome;
-  return persist();
+  return persist_or_revert(before);
 }
 
 Outcome ProvisioningService::delete_network(const std::string& ssid) {
+  const SavedNetworks before = networks_;
   if (Outcome outcome = networks_.remove(ssid); outcome != Outcome::ok) return outcome;
-  return persist();
+  return persist_or_revert(before);
 }
 
 Outcome ProvisioningService::move_network(const std::string& ssid, std::size_t index) {
+  const SavedNetworks before = networks_;
   if (Outcome outcome = networks_.move(ssid, index); outcome != Outcome::ok) return outcome;
-  return persist();
+  return persist_or_revert(before);
 }
 
 std::vector<ScanResult> ProvisioningService::scan() {
@@ -181,6 +184,13 @@ void ProvisioningService::finish_failed(WifiFailure failure) {
     auto_candidates_.pop_front();
     begin(std::move(next));
   }
+}
+
+// A list the flash refused is not kept either, so what AT+WIFI_LIST? shows is what the next boot loads.
+Outcome ProvisioningService::persist_or_revert(const SavedNetworks& before) {
+  const Outcome outcome = persist();
+  if (outcome != Outcome::ok) networks_ = before;
+  return outcome;
 }
 
 Outcome ProvisioningService::persist() {

@@ -80,6 +80,7 @@ class ProvisioningService {
   void begin(Attempt attempt);
   void finish_failed(WifiFailure failure);
   Outcome persist();
+  Outcome persist_or_revert(const SavedNetworks& before);
 
   Platform& platform_;
   nvs::NvsStore* store_;
