@@ -15,9 +15,10 @@ namespace {
 
 constexpr std::uint32_t kRomBaud = 115200;      // the ROM loader and the app console start at 115200 8N1
 constexpr int kBitsPerByte = 10;                // start bit, 8 data bits, stop bit
-// From reset to the ROM's "waiting for download", and to the application's first line: the ROM banner appears
-// within a few tens of ms; an ESP-IDF second-stage bootloader plus app start-up typically takes ~300 ms.
-constexpr auto kDownloadBootTime = std::chrono::milliseconds(40);
+// From reset to the ROM's first banner byte, and to the application's first line: the ROM prints within a few ms
+// of reset (clients such as esptool look for the complete banner 50 ms after releasing EN); an ESP-IDF
+// second-stage bootloader plus app start-up typically takes ~300 ms.
+constexpr auto kDownloadBootTime = std::chrono::milliseconds(5);
 constexpr auto kAppBootTime = std::chrono::milliseconds(300);
 constexpr auto kAppPollInterval = std::chrono::milliseconds(10);
 
@@ -65,6 +66,9 @@ void Device::reset_into(DeviceMode mode, Clock::time_point now) {
   slip_.reset();
   rx_queue_.clear();
   tx_queue_.clear();
+  // Bytes from before the reset that no client has read yet (possibly half a frame) are discarded: a client
+  // re-synchronises after a reset anyway, and a stale half frame would swallow the first delimiter it sees next.
+  ::tcflush(held_slave_fd_, TCIFLUSH);
   pending_baud_.reset();
   pending_restart_.reset();
   stalled_ = false;

@@ -15,7 +15,8 @@ constexpr std::uint8_t kChecksumSeed = 0xEF;            // data checksum: 0xEF X
 constexpr std::uint32_t kMaxBlockBytes = 0x4000;        // the ROMs refuse larger blocks
 constexpr std::uint32_t kReadFlashSlowMaxBytes = 64;    // READ_FLASH_SLOW reads at most 64 bytes per command
 constexpr int kSyncResponses = 8;                       // the ROM answers one SYNC with eight responses
-constexpr std::uint32_t kSyncValue = 0x20120707;        // ROMs answer SYNC with a non-zero value (a stub sends 0)
+// ROMs answer SYNC with a non-zero value (a stub sends 0); this one is what an ESP32 ROM was traced sending.
+constexpr std::uint32_t kSyncValue = 0x55552007;
 
 bool is_sync_payload(const std::uint8_t* data, std::size_t size) {
   static constexpr std::uint8_t head[4] = {0x07, 0x07, 0x12, 0x20};
