@@ -1,0 +1,86 @@
+// espprov ledger list|show|export: what the ledger knows about every device, for people, spreadsheets, audits.
+#include "command.hpp"
+#include "provision/identity.hpp"
+#include "provision/ledger.hpp"
+
+namespace {
+
+struct LedgerOptions {
+  std::string path;
+  std::string mac;
+  bool include_secrets = false;
+};
+
+std::filesystem::path ledger_path(const LedgerOptions& options) {
+  return options.path.empty() ? provision::Ledger::default_path() : std::filesystem::path(options.path);
+}
+
+void add_ledger_option(CLI::App& sub, LedgerOptions& options) {
+  sub.add_option("--ledger", options.path, "Ledger file (default $ESPPROV_LEDGER or ~/.local/state/espprov/ledger.db)");
+}
+
+void setup(CLI::App& app) {
+  auto options = std::make_shared<LedgerOptions>();
+  auto* ledger = app.add_subcommand("ledger", "Show what the provisioning ledger recorded per device");
+  ledger->require_subcommand(1);
+  ledger->footer(
+      "Examples:\n"
+      "  espprov ledger list\n"
+      "  espprov ledger show A0:B1:C2:D3:E4:F5\n"
+      "  espprov ledger export --format csv > devices.csv        (secrets left out)\n"
+      "  espprov ledger export --format json --include-secrets   (for a backend import; handle with care)");
+
+  auto* list = ledger->add_subcommand("list", "One line per device: mac, uuid, chip, status, last step");
+  add_ledger_option(*list, *options);
+  espprov::add_output_options(*list);
+  list->callback([options] {
+    provision::Ledger ledger(ledger_path(*options));
+    std::vector<provision::Record> rows;
+    for (const auto& entry : ledger.list()) {
+      provision::Record row = provision::Record::object();
+      row["mac"] = entry.mac;
+      row["uuid"] = entry.uuid;
+      row["chip"] = entry.chip;
+      row["status"] = entry.status;
+      row["step"] = entry.step;
+      row["attempts"] = entry.attempts;
+      row["updated_at"] = entry.updated_at;
+      if (!entry.error_code.empty()) row["error_code"] = entry.error_code;
+      rows.push_back(std::move(row));
+    }
+    espprov::emit_many(rows);
+  });
+
+  auto* show = ledger->add_subcommand("show", "Everything about one device, with its step history");
+  show->add_option("mac", options->mac, "The device's MAC (any spelling)")->required();
+  show->add_flag("--show-secrets", options->include_secrets, "Include psk, private key and WiFi password");
+  add_ledger_option(*show, *options);
+  espprov::add_output_options(*show);
+  show->callback([options] {
+    const std::string mac = provision::mac_colon(provision::parse_mac(options->mac));
+    provision::Ledger ledger(ledger_path(*options));
+    auto entry = ledger.find(mac);
+    if (!entry) {
+      throw provision::Error(provision::ErrorCode::bad_input,
+                             "mac: " + mac + " is not in the ledger " + ledger.path().string(), "mac");
+    }
+    auto row = provision::ledger_row(*entry, options->include_secrets);
+    row["events"] = ledger.events(mac);
+    espprov::emit(row);
+  });
+
+  auto* exp = ledger->add_subcommand("export", "Every device as CSV rows or NDJSON, secrets left out unless asked");
+  exp->add_flag("--include-secrets", options->include_secrets, "Include psk, private key and WiFi password");
+  add_ledger_option(*exp, *options);
+  espprov::add_output_options(*exp);
+  exp->callback([options] {
+    provision::Ledger ledger(ledger_path(*options));
+    std::vector<provision::Record> rows;
+    for (const auto& entry : ledger.list()) rows.push_back(provision::ledger_row(entry, options->include_secrets));
+    espprov::emit_many(rows);
+  });
+}
+
+const espprov::CommandRegistrar registrar{900, setup};
+
+}  // namespace

@@ -1,0 +1,69 @@
+// The ledger: every device's progress and results, one SQLite transaction per step, so that nothing a CA has
+// accepted is ever lost and a re-run resumes where a device stopped. The file holds secrets (PSK, private key,
+// WiFi password): it is created 0600.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "provision/error.hpp"
+#include "provision/record.hpp"
+
+struct sqlite3;
+
+namespace provision {
+
+struct LedgerEntry {
+  std::string mac;      // A0:B1:C2:D3:E4:F5, the key
+  std::string uuid;
+  std::string chip;
+  std::string step;     // the last step completed ("" before the first)
+  std::string status;   // in_progress | done | failed
+  std::string error_code;
+  std::string error_message;
+  std::string created_at;  // RFC 3339 UTC
+  std::string updated_at;
+  int attempts = 0;
+  Record record;        // the device record as of `step`, secrets included
+};
+
+class Ledger {
+ public:
+  // $ESPPROV_LEDGER, else $XDG_STATE_HOME/espprov/ledger.db, else ~/.local/state/espprov/ledger.db.
+  static std::filesystem::path default_path();
+
+  // Opens or creates the ledger (WAL, synchronous=FULL, mode 0600). Throws Error(ledger).
+  explicit Ledger(const std::filesystem::path& path);
+  ~Ledger();
+  Ledger(const Ledger&) = delete;
+  Ledger& operator=(const Ledger&) = delete;
+
+  std::optional<LedgerEntry> find(const std::string& mac);
+  std::vector<LedgerEntry> list();
+
+  // A run starts on this device: creates its row or counts one more attempt; status in_progress.
+  LedgerEntry begin(const std::string& mac, const std::string& port);
+  // Step `step` completed and produced `record` (the whole record so far). One transaction.
+  void complete_step(const std::string& mac, const std::string& step, const Record& record);
+  // Step `step` failed; the record keeps what earlier steps produced.
+  void fail_step(const std::string& mac, const std::string& step, const Error& error);
+  // The device is provisioned and verified.
+  void finish(const std::string& mac, const Record& record);
+
+  // Step history of one device, oldest first: {"step","state","at","message"}.
+  std::vector<Record> events(const std::string& mac);
+
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  void exec(const char* sql);
+  std::filesystem::path path_;
+  sqlite3* db_ = nullptr;
+};
+
+// The entry as an export row: secrets removed unless `include_secrets`.
+Record ledger_row(const LedgerEntry& entry, bool include_secrets);
+
+}  // namespace provision

@@ -1,0 +1,303 @@
+#include "provision/ledger.hpp"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <fmt/format.h>
+
+namespace provision {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS devices (
+  mac TEXT PRIMARY KEY,
+  uuid TEXT NOT NULL DEFAULT '',
+  chip TEXT NOT NULL DEFAULT '',
+  step TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL DEFAULT 'in_progress',
+  error_code TEXT NOT NULL DEFAULT '',
+  error_message TEXT NOT NULL DEFAULT '',
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  record TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  mac TEXT NOT NULL,
+  step TEXT NOT NULL,
+  state TEXT NOT NULL,
+  at TEXT NOT NULL,
+  message TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS events_by_mac ON events(mac, id);
+)sql";
+
+std::string now_utc() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  return fmt::format("{}.{:03}Z", buf, ms);
+}
+
+// A prepared statement that finalizes itself.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) : db_(db) {
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) {
+      throw Error(ErrorCode::ledger, fmt::format("ledger: {}", sqlite3_errmsg(db)));
+    }
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  Statement& bind(int index, const std::string& text) {
+    sqlite3_bind_text(stmt_, index, text.c_str(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  bool step() {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    throw Error(ErrorCode::ledger, fmt::format("ledger: {}", sqlite3_errmsg(db_)));
+  }
+  std::string text(int column) {
+    auto* p = sqlite3_column_text(stmt_, column);
+    return p ? reinterpret_cast<const char*>(p) : "";
+  }
+  int integer(int column) { return sqlite3_column_int(stmt_, column); }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+// BEGIN IMMEDIATE ... COMMIT, rolled back if anything throws.
+class Transaction {
+ public:
+  explicit Transaction(sqlite3* db) : db_(db) { run("BEGIN IMMEDIATE"); }
+  ~Transaction() {
+    if (!done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  void commit() {
+    run("COMMIT");
+    done_ = true;
+  }
+
+ private:
+  void run(const char* sql) {
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) {
+      throw Error(ErrorCode::ledger, fmt::format("ledger: {}", sqlite3_errmsg(db_)));
+    }
+  }
+  sqlite3* db_;
+  bool done_ = false;
+};
+
+constexpr const char* kSelect =
+    "SELECT mac, uuid, chip, step, status, error_code, error_message, created_at, updated_at, attempts, record "
+    "FROM devices";
+
+LedgerEntry read_entry(Statement& s) {
+  LedgerEntry e;
+  e.mac = s.text(0);
+  e.uuid = s.text(1);
+  e.chip = s.text(2);
+  e.step = s.text(3);
+  e.status = s.text(4);
+  e.error_code = s.text(5);
+  e.error_message = s.text(6);
+  e.created_at = s.text(7);
+  e.updated_at = s.text(8);
+  e.attempts = s.integer(9);
+  e.record = Record::parse(s.text(10), nullptr, false);
+  if (e.record.is_discarded()) e.record = Record::object();
+  return e;
+}
+
+void insert_event(sqlite3* db, const std::string& mac, const std::string& step, const std::string& state,
+                  const std::string& at, const std::string& message) {
+  Statement s(db, "INSERT INTO events(mac, step, state, at, message) VALUES (?1, ?2, ?3, ?4, ?5)");
+  s.bind(1, mac).bind(2, step).bind(3, state).bind(4, at).bind(5, message);
+  s.step();
+}
+
+std::string field(const Record& record, const char* name) {
+  return record.contains(name) && record[name].is_string() ? record[name].get<std::string>() : "";
+}
+
+}  // namespace
+
+std::filesystem::path Ledger::default_path() {
+  if (const char* env = std::getenv("ESPPROV_LEDGER"); env && *env) return env;
+  if (const char* state = std::getenv("XDG_STATE_HOME"); state && *state) {
+    return std::filesystem::path(state) / "espprov" / "ledger.db";
+  }
+  const char* home = std::getenv("HOME");
+  return std::filesystem::path(home ? home : ".") / ".local" / "state" / "espprov" / "ledger.db";
+}
+
+Ledger::Ledger(const std::filesystem::path& path) : path_(path) {
+  std::error_code ec;
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+  // Create the file 0600 ourselves: SQLite would use the umask, and the ledger holds secrets. Its -wal and -shm
+  // files take the database file's permissions.
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    throw Error(ErrorCode::ledger, fmt::format("ledger: cannot create {}; pass --ledger FILE in a writable folder",
+                                               path.string()),
+                "ledger");
+  }
+  ::fchmod(fd, 0600);
+  ::close(fd);
+  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
+    std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw Error(ErrorCode::ledger, fmt::format("ledger: cannot open {}: {}", path.string(), msg), "ledger");
+  }
+  sqlite3_busy_timeout(db_, 10000);
+  try {
+    exec("PRAGMA journal_mode=WAL");
+    exec("PRAGMA synchronous=FULL");  // a step acknowledged is on disk, even if espprov is killed next
+    exec(kSchema);
+  } catch (...) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw;
+  }
+}
+
+Ledger::~Ledger() { sqlite3_close(db_); }
+
+void Ledger::exec(const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown";
+    sqlite3_free(err);
+    throw Error(ErrorCode::ledger,
+                fmt::format("ledger {}: {} (is it an espprov ledger, and not open elsewhere?)", path_.string(), msg),
+                "ledger");
+  }
+}
+
+std::optional<LedgerEntry> Ledger::find(const std::string& mac) {
+  Statement s(db_, (std::string(kSelect) + " WHERE mac = ?1").c_str());
+  s.bind(1, mac);
+  if (!s.step()) return std::nullopt;
+  return read_entry(s);
+}
+
+std::vector<LedgerEntry> Ledger::list() {
+  Statement s(db_, (std::string(kSelect) + " ORDER BY created_at, mac").c_str());
+  std::vector<LedgerEntry> out;
+  while (s.step()) out.push_back(read_entry(s));
+  return out;
+}
+
+LedgerEntry Ledger::begin(const std::string& mac, const std::string& port) {
+  const std::string now = now_utc();
+  Transaction tx(db_);
+  {
+    Statement s(db_,
+                "INSERT INTO devices(mac, created_at, updated_at, attempts, status) VALUES (?1, ?2, ?2, 1, "
+                "'in_progress') ON CONFLICT(mac) DO UPDATE SET attempts = attempts + 1, status = 'in_progress', "
+                "error_code = '', error_message = '', updated_at = ?2");
+    s.bind(1, mac).bind(2, now);
+    s.step();
+  }
+  insert_event(db_, mac, "begin", "started", now, port.empty() ? "" : "port " + port);
+  tx.commit();
+  return *find(mac);
+}
+
+void Ledger::complete_step(const std::string& mac, const std::string& step, const Record& record) {
+  const std::string now = now_utc();
+  Transaction tx(db_);
+  {
+    Statement s(db_,
+                "UPDATE devices SET step = ?2, uuid = ?3, chip = ?4, record = ?5, updated_at = ?6 WHERE mac = ?1");
+    s.bind(1, mac).bind(2, step).bind(3, field(record, "uuid")).bind(4, field(record, "chip"));
+    s.bind(5, record.dump()).bind(6, now);
+    s.step();
+  }
+  insert_event(db_, mac, step, "done", now, "");
+  tx.commit();
+}
+
+void Ledger::fail_step(const std::string& mac, const std::string& step, const Error& error) {
+  const std::string now = now_utc();
+  Transaction tx(db_);
+  {
+    Statement s(db_,
+                "UPDATE devices SET status = 'failed', error_code = ?2, error_message = ?3, updated_at = ?4 "
+                "WHERE mac = ?1");
+    s.bind(1, mac).bind(2, std::string(error_name(error.code()))).bind(3, error.what()).bind(4, now);
+    s.step();
+  }
+  insert_event(db_, mac, step, "failed", now, error.what());
+  tx.commit();
+}
+
+void Ledger::finish(const std::string& mac, const Record& record) {
+  const std::string now = now_utc();
+  Transaction tx(db_);
+  {
+    Statement s(db_,
+                "UPDATE devices SET status = 'done', step = 'verified', uuid = ?2, chip = ?3, record = ?4, "
+                "error_code = '', error_message = '', updated_at = ?5 WHERE mac = ?1");
+    s.bind(1, mac).bind(2, field(record, "uuid")).bind(3, field(record, "chip")).bind(4, record.dump());
+    s.bind(5, now);
+    s.step();
+  }
+  insert_event(db_, mac, "verified", "done", now, "");
+  tx.commit();
+}
+
+std::vector<Record> Ledger::events(const std::string& mac) {
+  Statement s(db_, "SELECT step, state, at, message FROM events WHERE mac = ?1 ORDER BY id");
+  s.bind(1, mac);
+  std::vector<Record> out;
+  while (s.step()) {
+    Record e = Record::object();
+    e["step"] = s.text(0);
+    e["state"] = s.text(1);
+    e["at"] = s.text(2);
+    e["message"] = s.text(3);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Record ledger_row(const LedgerEntry& entry, bool include_secrets) {
+  Record row = Record::object();
+  row["mac"] = entry.mac;
+  row["uuid"] = entry.uuid;
+  row["chip"] = entry.chip;
+  row["status"] = entry.status;
+  row["step"] = entry.step;
+  row["attempts"] = entry.attempts;
+  row["created_at"] = entry.created_at;
+  row["updated_at"] = entry.updated_at;
+  if (!entry.error_code.empty()) {
+    row["error_code"] = entry.error_code;
+    row["error_message"] = entry.error_message;
+  }
+  for (const auto& [key, value] : entry.record.items()) {
+    if (row.contains(key) || key == "ok" || key == "error") continue;
+    if (is_secret_field(key) && !include_secrets) continue;
+    row[key] = value;
+  }
+  return row;
+}
+
+}  // namespace provision
