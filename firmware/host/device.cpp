@@ -59,16 +59,17 @@ Clock::duration Device::byte_time() const {
   return std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(1'000'000'000ll * kBitsPerByte / baud_));
 }
 
-void Device::reset_into(DeviceMode mode, Clock::time_point now) {
+void Device::reset_into(DeviceMode mode, Clock::time_point now, ResetOrigin origin) {
   app_.reset();
   loader_.reset();
   registers_.reset();
   slip_.reset();
   rx_queue_.clear();
   tx_queue_.clear();
-  // Bytes from before the reset that no client has read yet (possibly half a frame) are discarded: a client
-  // re-synchronises after a reset anyway, and a stale half frame would swallow the first delimiter it sees next.
-  ::tcflush(held_slave_fd_, TCIFLUSH);
+  // A reset through the control models the host toggling DTR/RTS; hosts flush their input after that (esptool does),
+  // which a Web-Serial client cannot do itself: drop what no client read yet, possibly half a frame that would
+  // swallow the first delimiter of the next session.
+  if (origin == ResetOrigin::host_lines) ::tcflush(held_slave_fd_, TCIFLUSH);
   pending_baud_.reset();
   pending_restart_.reset();
   stalled_ = false;

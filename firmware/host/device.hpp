@@ -63,7 +63,8 @@ class Device {
   std::optional<Clock::time_point> next_wakeup() const;
 
   // Reset as a reset circuit does it: GPIO0 low (download) or released (app).
-  void reset_into(DeviceMode mode, Clock::time_point now);
+  enum class ResetOrigin { chip, host_lines };
+  void reset_into(DeviceMode mode, Clock::time_point now, ResetOrigin origin = ResetOrigin::chip);
 
  private:
   static constexpr std::size_t kMaxQueuedInput = 1 << 16;

@@ -95,7 +95,7 @@ std::string Simulator::handle_control(const std::string& line) {
   auto selected = select_devices(target);
   if (selected.empty()) return "error: no device '" + target + "' (index, port, MAC or all)";
   const auto mode = verb == "download" ? DeviceMode::download : DeviceMode::app;
-  for (Device* device : selected) device->reset_into(mode, Clock::now());
+  for (Device* device : selected) device->reset_into(mode, Clock::now(), Device::ResetOrigin::host_lines);
   return "ok";
 }
 
@@ -103,7 +103,9 @@ void Simulator::handle_signals() {
   signalfd_siginfo info{};
   while (::read(signal_fd_, &info, sizeof info) == sizeof info) {
     if (info.ssi_signo == SIGUSR1) {
-      for (auto& device : devices_) device->reset_into(DeviceMode::download, Clock::now());
+      for (auto& device : devices_) {
+        device->reset_into(DeviceMode::download, Clock::now(), Device::ResetOrigin::host_lines);
+      }
     } else {
       stopping_ = true;
     }
