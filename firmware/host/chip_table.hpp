@@ -1,0 +1,47 @@
+// Facts about each simulated chip's ROM bootloader: one row per chip in chip_table.cpp.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace sim {
+
+// What the ROM answers to GET_SECURITY_INFO (0x14).
+enum class SecurityInfo {
+  unsupported,     // ESP32 ROM: the command is unknown, the ROM answers "invalid message"
+  without_chip_id, // ESP32-S2 ROM: flags, flash_crypt_cnt, key_purposes (12 bytes)
+  with_chip_id,    // later ROMs: + chip_id and eco_version (20 bytes)
+};
+
+// Register layout of the SPI controller the ROM uses for the flash chip (SPI1 / SPI_MEM).
+struct SpiRegisterLayout {
+  std::uint32_t base;
+  std::uint32_t usr_offset;
+  std::uint32_t usr1_offset;
+  std::uint32_t usr2_offset;
+  std::uint32_t mosi_dlen_offset;
+  std::uint32_t miso_dlen_offset;
+  std::uint32_t w0_offset;
+};
+
+struct ChipFacts {
+  std::string_view name;                // "esp32c3"
+  std::uint32_t detect_magic;           // value of the register at kChipDetectMagicAddress
+  std::uint32_t mac_word0_address;      // eFuse word holding MAC bytes 2..5 (big-endian within the word)
+  std::uint32_t mac_word1_address;      // eFuse word holding MAC bytes 0..1 in its low 16 bits
+  SpiRegisterLayout spi;
+  std::uint8_t status_bytes;            // status bytes at the end of every ROM response
+  SecurityInfo security_info;
+  std::uint32_t chip_id;                // IMAGE_CHIP_ID reported by GET_SECURITY_INFO
+  std::string_view rom_banner;          // what the ROM prints when it boots into download mode
+};
+
+// The ROMs answer chip detection from this address (UART date register area the ROM maps identically on all chips).
+inline constexpr std::uint32_t kChipDetectMagicAddress = 0x40001000;
+
+const std::vector<ChipFacts>& chip_table();
+std::optional<ChipFacts> find_chip(std::string_view name);
+
+}  // namespace sim

@@ -1,0 +1,38 @@
+// All simulated devices in one process, driven by one thread: poll() over every pty, the control socket and a
+// signalfd (SIGTERM/SIGINT stop, SIGUSR1 puts every device into download mode).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "access_points.hpp"
+#include "control_socket.hpp"
+#include "device.hpp"
+#include "sim_options.hpp"
+
+namespace sim {
+
+class Simulator {
+ public:
+  explicit Simulator(const SimOptions& options);
+  ~Simulator();
+  Simulator(const Simulator&) = delete;
+  Simulator& operator=(const Simulator&) = delete;
+
+  std::string devices_json() const;  // [{"port","chip","mac","flash"}...]
+  int run();                         // until SIGTERM/SIGINT; returns the exit code
+
+ private:
+  std::string handle_control(const std::string& line);
+  std::vector<Device*> select_devices(const std::string& target);
+  void handle_signals();
+
+  std::vector<AccessPoint> access_points_;
+  std::vector<std::unique_ptr<Device>> devices_;
+  std::unique_ptr<ControlSocket> control_;
+  int signal_fd_ = -1;
+  bool stopping_ = false;
+};
+
+}  // namespace sim

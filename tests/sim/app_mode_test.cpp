@@ -1,0 +1,109 @@
+// The simulator in app mode: the firmware core on the host port, its console over the pty, the simulated radio,
+// and the mode switches (AT+BOOTLOADER, the control socket). Needs a build with the firmware core.
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <utility>
+
+#include "sim/rom_client.hpp"
+#include "sim/sim_run.hpp"
+
+using sim_test::Bytes;
+using sim_test::RomClient;
+using sim_test::SimRun;
+
+namespace {
+
+// Console lines from the board; reuses the ROM client's raw port handling.
+class Console {
+ public:
+  explicit Console(const std::string& port) : port_(port) {}
+  void send(const std::string& line) {
+    std::string text = line + "\r\n";
+    port_.send_raw(Bytes(text.begin(), text.end()));
+  }
+  // Everything up to (and including) the first line that starts with `prefix`, or all text on timeout.
+  std::string until(const std::string& prefix, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      buffer_ += port_.read_text(std::chrono::milliseconds(50));
+      for (std::size_t start = 0, end; (end = buffer_.find('\n', start)) != std::string::npos; start = end + 1) {
+        if (buffer_.compare(start, prefix.size(), prefix) == 0) {
+          std::string result = buffer_.substr(0, end + 1);
+          buffer_.erase(0, end + 1);
+          return result;
+        }
+      }
+    }
+    return std::exchange(buffer_, {});
+  }
+  bool app_available() { return until("+READY").find("+READY") != std::string::npos; }
+
+ private:
+  RomClient port_;
+  std::string buffer_;
+};
+
+}  // namespace
+
+TEST_CASE("sim app: the firmware boots, prints +READY and answers AT+INFO? with the board's chip and MAC", "[sim][app]") {
+  SimRun sim(1, "esp32c3", {"--boot", "app"});
+  Console console(sim.devices()[0].port);
+  if (!console.app_available()) {
+    WARN("this build has no firmware core; app mode not tested");
+    return;
+  }
+  console.send("AT");
+  CHECK(console.until("OK").find("OK") != std::string::npos);
+  console.send("AT+INFO?");
+  auto info = console.until("OK");
+  CHECK(info.find("+INFO:chip,esp32c3") != std::string::npos);
+  CHECK(info.find("+INFO:mac," + sim.devices()[0].mac) != std::string::npos);
+}
+
+TEST_CASE("sim app: connecting reports success, a wrong password, a missing AP and a silent AP", "[sim][app]") {
+  test_support::TempDir dir;
+  {
+    std::ofstream aps(dir / "aps.json");
+    aps << R"([{"ssid":"lab, \"A\"=1","password":"secret-pass","rssi":-40,"auth":"wpa2","channel":6,"connect_ms":100},
+               {"ssid":"quiet","password":"whatever12","connect_ms":200,"answers":false}])";
+  }
+  SimRun sim(1, "esp32c3", {"--boot", "app", "--aps", (dir / "aps.json").string(), "--flash-timing", "on"});
+  Console console(sim.devices()[0].port);
+  if (!console.app_available()) {
+    WARN("this build has no firmware core; app mode not tested");
+    return;
+  }
+  auto attempt = [&](const std::string& ssid, const std::string& password) {
+    console.send("AT+WIFI_SSID=" + ssid);
+    console.until("OK");
+    console.send("AT+WIFI_PASSWORD=" + password);
+    console.until("OK");
+    console.send("AT+WIFI_CONNECT");
+    console.until("OK");
+    return console.until("+WIFI:", std::chrono::seconds(20));
+  };
+  CHECK(attempt(R"("lab, \"A\"=1")", R"("wrong-pass")").find("+WIFI:FAILED,wrong_password") != std::string::npos);
+  CHECK(attempt(R"("no such net")", R"("whatever12")").find("+WIFI:FAILED,ap_not_found") != std::string::npos);
+  CHECK(attempt(R"("quiet")", R"("whatever12")").find("+WIFI:FAILED,timeout") != std::string::npos);
+  CHECK(attempt(R"("lab, \"A\"=1")", R"("secret-pass")").find("+WIFI:CONNECTED,192.168.4.10") != std::string::npos);
+}
+
+TEST_CASE("sim app: AT+BOOTLOADER reboots into download mode and FLASH_END back into the app", "[sim][app]") {
+  SimRun sim(1, "esp32s3", {"--boot", "app"});
+  {
+    Console console(sim.devices()[0].port);
+    if (!console.app_available()) {
+      WARN("this build has no firmware core; app mode not tested");
+      return;
+    }
+    console.send("AT+BOOTLOADER");
+    CHECK(console.until("OK").find("OK") != std::string::npos);
+    CHECK(console.until("waiting for download").find("ESP-ROM:esp32s3") != std::string::npos);
+  }
+  RomClient client(sim.devices()[0].port);
+  REQUIRE(client.sync() == 8);
+  REQUIRE(client.write_flash(0x3F0000, Bytes(4096, 0xFF)).ok());
+  REQUIRE(client.must(0x04, RomClient::words({0})).ok());
+  CHECK(client.read_text(std::chrono::seconds(2)).find("+READY") != std::string::npos);
+  CHECK(sim.control("list").find("\"mode\":\"app\"") != std::string::npos);
+}
