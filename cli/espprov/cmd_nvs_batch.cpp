@@ -1,0 +1,145 @@
+// espprov nvs-batch: one NVS image per device from key definitions + a values CSV (ESP-IDF mfg_gen's model).
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "command.hpp"
+#include "nvs_common.hpp"
+#include "provision/error.hpp"
+#include "provision/files.hpp"
+
+namespace {
+
+namespace nvs = provision::nvs;
+using provision::Record;
+
+struct NvsBatchOptions {
+  std::string definitions;
+  std::string values;
+  std::string id_column;
+  std::string prefix = "nvs";
+  std::string outdir = ".";
+  std::string size = "0x6000";
+  int version = 2;
+  bool encrypt = false;
+  std::string keys_file;
+  bool keys_per_device = false;
+};
+
+struct BatchResult {
+  std::vector<Record> manifest;  // one row per values row, in order
+  std::size_t failed = 0;
+};
+
+Record failure_row(const nvs::BatchFailure& failure) {
+  return Record{{"ok", false},         {"id", failure.id},         {"line", failure.line},
+                {"column", failure.column}, {"error", failure.message}};
+}
+
+// Builds and writes each planned device; a device that fails to build becomes a failure row.
+void build_devices(const NvsBatchOptions& options, const nvs::BatchPlan& plan, BatchResult& result) {
+  nvs::BuildOptions build;
+  build.size_bytes = nvs::parse_size(options.size, "size");
+  build.version = espprov::parse_nvs_version(options.version);
+  if (!options.keys_file.empty()) build.keys = nvs::parse_key_file(provision::read_file_bytes(options.keys_file));
+  const std::filesystem::path outdir(options.outdir);
+  for (const auto& device : plan.devices) {
+    const auto file = outdir / fmt::format("{}-{}.bin", options.prefix, device.id);
+    Record row{{"ok", true}, {"id", device.id}, {"line", device.line}, {"nvs_file", file.string()}};
+    try {
+      std::optional<nvs::XtsKeys> device_keys;
+      if (options.keys_per_device) device_keys = nvs::generate_keys();
+      nvs::BuildOptions device_build = build;
+      if (device_keys) device_build.keys = device_keys;
+      const auto image = nvs::build_image(device.content, device_build);
+      if (device_keys) {
+        const auto keys_file = outdir / fmt::format("{}-{}-keys.bin", options.prefix, device.id);
+        provision::write_file_atomic(keys_file, nvs::key_partition_image(*device_keys), provision::FileMode::secret);
+        row["nvs_keys_file"] = keys_file.string();
+      }
+      provision::write_file_atomic(file, image, provision::FileMode::secret);
+      row["nvs_md5"] = espprov::md5_hex(image);
+      row["nvs_encrypted"] = device_build.keys.has_value();
+    } catch (const provision::Error& error) {
+      ++result.failed;
+      row = failure_row({device.id, device.line, error.field(), error.what()});
+    }
+    result.manifest.push_back(row);
+  }
+}
+
+void run(const NvsBatchOptions& options) {
+  if (options.encrypt && options.keys_file.empty() && !options.keys_per_device) {
+    throw provision::Error(provision::ErrorCode::usage, "--encrypt needs --keys FILE or --keys-per-device", "keys");
+  }
+  const auto plan = nvs::plan_batch(provision::read_file_text(options.definitions),
+                                    provision::read_file_text(options.values), options.id_column,
+                                    espprov::file_loader_relative_to(options.values));
+  std::filesystem::create_directories(options.outdir);
+  BatchResult result;
+  build_devices(options, plan, result);
+  for (const auto& failure : plan.failures) result.manifest.push_back(failure_row(failure));
+  result.failed += plan.failures.size();
+  std::stable_sort(result.manifest.begin(), result.manifest.end(),
+                   [](const Record& a, const Record& b) { return a["line"].get<std::size_t>() < b["line"].get<std::size_t>(); });
+
+  const std::filesystem::path outdir(options.outdir);
+  const auto manifest_json = outdir / (options.prefix + "-manifest.json");
+  const auto manifest_csv = outdir / (options.prefix + "-manifest.csv");
+  Record manifest = Record::array();
+  for (const auto& row : result.manifest) manifest.push_back(row);
+  provision::write_file_atomic(manifest_json, manifest.dump(2) + "\n");
+  std::string csv;
+  const auto columns = provision::csv_columns(result.manifest);
+  csv += provision::csv_header(columns);
+  for (const auto& row : result.manifest) csv += provision::csv_row(row, columns);
+  provision::write_file_atomic(manifest_csv, csv);
+
+  const std::size_t rows = result.manifest.size();
+  Record summary{{"ok", result.failed == 0},          {"devices", rows},
+                 {"built", rows - result.failed},     {"failed", result.failed},
+                 {"manifest", manifest_json.string()}, {"manifest_csv", manifest_csv.string()}};
+  Record failures = Record::array();
+  for (const auto& row : result.manifest) {
+    if (row["ok"] == false) failures.push_back(row);
+  }
+  summary["failures"] = failures;
+  espprov::emit(summary);
+  if (result.failed > 0) {
+    std::cerr << fmt::format("espprov: error: {} of {} rows failed; first: {}\n", result.failed, rows,
+                             failures[0]["error"].get<std::string>());
+    std::exit(provision::exit_code_of(provision::ErrorCode::partial_failure));
+  }
+}
+
+void setup(CLI::App& app) {
+  auto options = std::make_shared<NvsBatchOptions>();
+  auto* sub = app.add_subcommand("nvs-batch", "Build one NVS image per device from key definitions + a values CSV");
+  sub->footer(
+      "Definitions (nvs_partition_gen's CSV; a data/file row's value is a default, usually left empty):\n"
+      "  key,type,encoding,value\n  provision,namespace,,\n  uuid,data,string,\n  serial,data,u32,\n"
+      "Values (one row per device; columns named like the keys, plus an id column):\n"
+      "  id,uuid,serial\n  dev001,6f1c2a9e-...,1001\n"
+      "  espprov nvs-batch --definitions keys.csv --values devices.csv --id-column id --prefix line3 --outdir out\n"
+      "writes out/line3-dev001.bin ... and out/line3-manifest.json/.csv. Bad rows are listed with their line and\n"
+      "column and the others are still built; exit 5 (partial_failure) when any row failed.\n"
+      "  --encrypt --keys nvs_keys.bin   one key partition for all; --encrypt --keys-per-device: <prefix>-<id>-keys.bin");
+  sub->add_option("--definitions", options->definitions, "Key definitions CSV (key,type,encoding[,value])")
+      ->required();
+  sub->add_option("--values", options->values, "Values CSV: header of key names, one row per device")->required();
+  sub->add_option("--id-column", options->id_column, "Column naming each device's file (default: row number)");
+  sub->add_option("--prefix", options->prefix, "File name prefix")->capture_default_str();
+  sub->add_option("--outdir", options->outdir, "Output folder (created)")->capture_default_str();
+  sub->add_option("--size", options->size, "Partition size (multiple of 4096, >= 0x3000)")->capture_default_str();
+  sub->add_option("--version", options->version, "NVS format 1 or 2")->capture_default_str();
+  sub->add_flag("--encrypt", options->encrypt, "Encrypt (with --keys or --keys-per-device)");
+  sub->add_option("--keys", options->keys_file, "nvs_keys partition used for every device");
+  sub->add_flag("--keys-per-device", options->keys_per_device, "Generate a key partition per device (0600)");
+  espprov::add_output_options(*sub);
+  sub->callback([options] { run(*options); });
+}
+
+const espprov::CommandRegistrar registrar{53, setup};
+
+}  // namespace

@@ -1,0 +1,83 @@
+// The credentials image: the device record's identity and credentials as NVS strings (firmware/PROTOCOL.md §2).
+#include <fmt/format.h>
+
+#include <array>
+
+#include "provision/error.hpp"
+#include "provision/nvs.hpp"
+
+namespace provision::nvs {
+namespace {
+
+struct SchemaRow {
+  std::string_view key;            // NVS key the firmware reads
+  std::array<std::string_view, 2> record_fields;  // record fields, first present wins
+  bool required;
+};
+
+// The contract with the firmware: these keys, in this order, all NUL-terminated strings.
+constexpr std::array<SchemaRow, 8> kCredentialsSchema{{
+    {"uuid", {"uuid", ""}, true},
+    {"psk", {"psk", ""}, true},
+    {"mac", {"mac", ""}, true},
+    {"device_cert", {"certificate", "device_cert"}, false},
+    {"device_key", {"device_key", ""}, false},
+    {"ca_cert", {"ca_cert", ""}, false},
+    {"wifi_ssid", {"wifi_ssid", ""}, false},
+    {"wifi_password", {"wifi_password", ""}, false},
+}};
+
+const Record* find_field(const Record& record, const SchemaRow& row) {
+  for (auto name : row.record_fields) {
+    if (name.empty()) continue;
+    auto it = record.find(std::string(name));
+    if (it != record.end() && !it->is_null()) return &*it;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+Content credentials_content(const Record& record, std::string_view namespace_name) {
+  if (!record.is_object()) {
+    throw Error(ErrorCode::bad_input, "record: expected a JSON object (the device record of earlier steps)", "record");
+  }
+  Content content;
+  content.declare_namespace(namespace_name);
+  for (const auto& row : kCredentialsSchema) {
+    const Record* value = find_field(record, row);
+    if (value == nullptr) {
+      if (!row.required) continue;
+      throw Error(ErrorCode::bad_input,
+                  fmt::format("{}: the record has no '{}', which the credentials image requires (uuid, psk and mac); "
+                              "run the mac, uuid and psk steps first",
+                              row.key, row.record_fields[0]),
+                  std::string(row.record_fields[0]));
+    }
+    if (!value->is_string()) {
+      throw Error(ErrorCode::bad_input,
+                  fmt::format("{}: the record's value is JSON {}, expected a string", row.record_fields[0],
+                              value->type_name()),
+                  std::string(row.record_fields[0]));
+    }
+    const auto& text = value->get_ref<const std::string&>();
+    if (text.size() + 1 > kMaxStringBytesV2) {
+      throw Error(ErrorCode::nvs_limit,
+                  fmt::format("{}: {} bytes with the NUL; an NVS string holds at most {}", row.key, text.size() + 1,
+                              kMaxStringBytesV2),
+                  std::string(row.record_fields[0]));
+    }
+    content.add(namespace_name, row.key, Value::string(text));
+  }
+  return content;
+}
+
+std::vector<std::uint8_t> build_credentials_image(const Record& record, const CredentialsOptions& options) {
+  BuildOptions build;
+  build.size_bytes = options.size_bytes;
+  build.version = options.version;
+  build.keys = options.keys;
+  return build_image(credentials_content(record, options.namespace_name), build);
+}
+
+}  // namespace provision::nvs
