@@ -170,6 +170,7 @@ Bytes read_flash_slow_body(std::uint32_t offset, std::uint32_t size) { return wo
 
 ParsedResponse parse_response(std::span<const std::uint8_t> payload, std::size_t status_bytes) {
   constexpr std::size_t kHeader = 8;
+  status_bytes = std::max<std::size_t>(status_bytes, 2);  // at least the status and the error byte
   if (payload.size() < kHeader) {
     return {std::nullopt, fmt::format("frame of {} bytes is shorter than a response header (8)", payload.size())};
   }
