@@ -1,26 +1,36 @@
-// espprov mac: the device's MAC as a record ({"mac","mac_hex"}), from --mac text.
+// espprov mac: the device's MAC as a record ({"mac","mac_hex"}), from --mac text or read from a board's eFuse
+// over its ROM loader (--port).
 #include "command.hpp"
+#include "loader_common.hpp"
 #include "provision/identity.hpp"
 
 namespace {
 
 struct MacOptions {
-  std::string in;
+  espprov::LoaderFlags device;
   std::string mac;
 };
 
 void setup(CLI::App& app) {
   auto options = std::make_shared<MacOptions>();
-  auto* sub = app.add_subcommand("mac", "Parse a MAC address into the record (mac, mac_hex)");
-  sub->footer(
-      "Examples:\n"
-      "  espprov mac --mac A0:B1:C2:D3:E4:F5\n"
-      "  espprov mac --mac a0-b1-c2-d3-e4-f5 --format csv");
-  sub->add_option("--mac", options->mac, "MAC as A0:B1:C2:D3:E4:F5, a0-b1-c2-d3-e4-f5 or A0B1C2D3E4F5")->required();
-  espprov::add_input_option(*sub, options->in);
-  espprov::add_output_options(*sub);
+  auto* sub = app.add_subcommand("mac", "The MAC into the record (mac, mac_hex): parsed from --mac or read from --port");
+  sub->footer(std::string("Examples:\n"
+                          "  espprov mac --mac A0:B1:C2:D3:E4:F5\n"
+                          "  espprov mac --mac a0-b1-c2-d3-e4-f5 --format csv\n"
+                          "  espprov mac --port /dev/ttyUSB0 | espprov uuid --in -") +
+              espprov::kLoaderHelp);
+  auto* mac = sub->add_option("--mac", options->mac, "MAC as A0:B1:C2:D3:E4:F5, a0-b1-c2-d3-e4-f5 or A0B1C2D3E4F5");
+  espprov::add_loader_flags(*sub, options->device, true);
+  mac->excludes(sub->get_option("--port"));
   sub->callback([options] {
-    auto record = espprov::read_input_record(options->in);
+    if (!options->device.port.empty()) {
+      espprov::run_loader_command(options->device, {});
+      return;
+    }
+    if (options->mac.empty()) {
+      throw provision::Error(provision::ErrorCode::usage, "mac needs --mac TEXT or --port PORT", "mac");
+    }
+    auto record = espprov::read_input_record(options->device.in);
     provision::merge_into(record, provision::mac_fields(provision::parse_mac(options->mac)));
     espprov::emit(record);
   });

@@ -1,0 +1,89 @@
+#include "loader_common.hpp"
+
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "command.hpp"
+
+namespace espprov {
+
+const char* const kLoaderHelp =
+    "\nPorts: /dev/ttyUSB0, /dev/ttyACM0, a pseudo-terminal, socket://host:port, rfc2217://host:port.\n"
+    "--before default-reset (DTR/RTS auto-reset), usb-reset (USB-Serial/JTAG), no-reset (already in download\n"
+    "mode). --after hard-reset (EN pulse; on a port without modem lines the ROM is asked to reboot), run-app,\n"
+    "no-reset (stay in the loader). --trace prints every byte on stderr.";
+
+void add_loader_flags(CLI::App& sub, LoaderFlags& flags, bool port_optional) {
+  auto* port = sub.add_option("--port", flags.port, "Serial port or socket:// / rfc2217:// URL of the board");
+  if (!port_optional) port->required();
+  sub.add_option("--baud", flags.baud, "Baud rate of the ROM loader after reset")->capture_default_str();
+  sub.add_option("--flash-baud", flags.flash_baud, "Switch to this baud rate after connecting (e.g. 921600)");
+  sub.add_option("--before", flags.before, "How to enter the loader: default-reset, usb-reset, no-reset")
+      ->check(CLI::IsMember({"default-reset", "usb-reset", "no-reset"}))
+      ->capture_default_str();
+  sub.add_option("--after", flags.after, "How to leave the loader: hard-reset, run-app, no-reset")
+      ->check(CLI::IsMember({"hard-reset", "run-app", "no-reset"}))
+      ->capture_default_str();
+  sub.add_flag("--trace", flags.trace, "Byte-level trace of the serial line on stderr");
+  add_input_option(sub, flags.in);
+  add_output_options(sub, true);
+}
+
+namespace {
+
+// Warnings reach stderr whatever --progress says (except none): plain progress shows only step changes.
+provision::ProgressSink with_warnings(provision::ProgressSink inner) {
+  bool quiet = output_options().progress == "none";
+  return [inner = std::move(inner), quiet](const provision::ProgressEvent& e) {
+    bool warning = e.message.rfind("warning: ", 0) == 0;
+    if (warning && !quiet && output_options().progress != "ndjson") {
+      std::cerr << "espprov: " << (e.device.empty() ? "" : e.device + ": ") << e.message << '\n';
+      return;
+    }
+    if (inner) inner(e);
+  };
+}
+
+}  // namespace
+
+void run_loader_command(const LoaderFlags& flags, const provision::loader::SessionStep& step) {
+  auto record = read_input_record(flags.in);
+  provision::loader::SessionOptions options;
+  options.port = flags.port;
+  options.baud = flags.baud;
+  options.flash_baud = flags.flash_baud;
+  options.before = provision::loader::parse_before_reset(flags.before);
+  options.after = provision::loader::parse_after_reset(flags.after);
+  options.progress = with_warnings(progress_sink());
+  if (flags.trace) {
+    options.trace = [port = flags.port](provision::serial::Direction direction,
+                                        std::span<const std::uint8_t> bytes) {
+      std::cerr << provision::serial::format_trace(port, direction, bytes);
+    };
+  }
+  auto fields = provision::serial::run_blocking<provision::Record>(
+      [&]() { return provision::loader::run_session(options, step); });
+  provision::merge_into(record, fields);
+  emit(record);
+}
+
+std::uint32_t parse_u32(const std::string& text, const std::string& field) {
+  std::size_t used = 0;
+  unsigned long long value = 0;
+  try {
+    value = std::stoull(text, &used, 0);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (text.empty() || used != text.size() || value > 0xFFFFFFFFull || text[0] == '-') {
+    throw provision::Error(provision::ErrorCode::bad_input,
+                           fmt::format("--{} '{}' is not a number; give hex (0x3F0000) or decimal, at most "
+                                       "0xFFFFFFFF",
+                                       field, text),
+                           field);
+  }
+  return static_cast<std::uint32_t>(value);
+}
+
+}  // namespace espprov

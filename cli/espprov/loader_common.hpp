@@ -1,0 +1,37 @@
+// Flags and the run loop shared by the subcommands that talk to a board's ROM loader (chip, mac --port, flash,
+// read-flash, erase-region, reset).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "provision/loader/session.hpp"
+
+namespace espprov {
+
+struct LoaderFlags {
+  std::string port;
+  unsigned baud = 115200;
+  unsigned flash_baud = 0;
+  std::string before = "default-reset";
+  std::string after = "hard-reset";
+  bool trace = false;
+  std::string in;
+};
+
+// --port (required unless `port_optional`), --baud, --flash-baud, --before, --after, --trace, --in, output
+// and progress options.
+void add_loader_flags(CLI::App& sub, LoaderFlags& flags, bool port_optional = false);
+
+// Reads --in, runs the session with `step`, merges and prints the record.
+void run_loader_command(const LoaderFlags& flags, const provision::loader::SessionStep& step);
+
+// "0x3F0000" or "4128768"; throws Error(bad_input, field) naming the value.
+std::uint32_t parse_u32(const std::string& text, const std::string& field);
+
+// Common --help footer lines on ports, resets and tracing.
+extern const char* const kLoaderHelp;
+
+}  // namespace espprov

@@ -1,0 +1,150 @@
+// The loader step: talk to an ESP32-family chip in ROM download mode over a serial::Link. Detect the chip, read
+// its factory MAC, change the baud rate, write flash (plain or zlib-compressed) and verify it by MD5, read and
+// erase flash, and leave the loader. Every operation is an Asio coroutine, so one io_context drives many boards:
+//
+//   auto link = co_await serial::open_link(port, 115200);
+//   loader::Loader device(*link, progress);
+//   co_await device.connect(loader::BeforeReset::default_reset);
+//   auto chip = co_await device.detect_chip();
+//   auto mac = co_await device.read_mac();
+//   co_await device.change_baud(921600);
+//   auto written = co_await device.write_flash(0x3F0000, image, {});
+//   co_await device.leave(loader::AfterReset::hard_reset);
+//
+// Pure parts (SLIP, packets, ROM errors, chip facts, reset strategies) live in provision/loader/*.hpp.
+#pragma once
+
+#include <array>
+#include <utility>  // before Boost 1.74's awaitable.hpp, which uses std::exchange without it
+#include <boost/asio/awaitable.hpp>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "provision/identity.hpp"
+#include "provision/loader/chips.hpp"
+#include "provision/loader/command.hpp"
+#include "provision/loader/reset.hpp"
+#include "provision/loader/slip.hpp"
+#include "provision/progress.hpp"
+#include "provision/record.hpp"
+#include "provision/serial.hpp"
+
+namespace provision::loader {
+
+namespace asio = boost::asio;
+
+struct ChipInfo {
+  const ChipFacts* facts = nullptr;
+  std::string detected_by;                // "security_info" or "magic"
+  std::optional<std::uint32_t> chip_id;   // GET_SECURITY_INFO's chip id, when the ROM has it
+  std::optional<std::uint32_t> magic;     // the detection register, when it was read
+};
+
+struct FlashId {
+  std::uint32_t jedec = 0;                  // manufacturer | memory type << 8 | capacity << 16
+  std::optional<std::uint32_t> size_bytes;  // from the capacity code, when plausible
+};
+
+struct WriteOptions {
+  bool compress = true;  // FLASH_DEFL_* with zlib; false = FLASH_BEGIN/DATA/END
+  bool verify = true;    // SPI_FLASH_MD5 after writing, against the local MD5
+  bool force = false;    // write even when the region already holds the data
+};
+
+struct WriteResult {
+  std::uint32_t offset = 0;
+  std::uint32_t size = 0;
+  std::string md5;              // lower-case hex of the data
+  bool compressed = false;
+  bool written = false;         // false when skipped
+  bool verified = false;        // the device's MD5 matched after writing (or before, when skipped)
+  bool skipped = false;         // the region already held the data
+  std::size_t bytes_on_wire = 0;  // both directions, SLIP-framed, for this operation
+  double seconds = 0;
+};
+
+class Loader {
+ public:
+  // `device` names the board in progress events (default: the link's name).
+  explicit Loader(serial::Link& link, ProgressSink progress = {}, std::string device = {});
+
+  // Resets the board into the loader (`before`) and synchronises: up to `attempts` resets, each followed by
+  // SYNC tries 50 ms apart, 100 ms for an answer (esptool's cadence). Boot banner bytes are skipped. A link
+  // without modem lines gives a warning and the SYNC tries go on. Throws Error(device_timeout) when no try
+  // succeeds.
+  asio::awaitable<void> connect(BeforeReset before, int attempts = 7);
+  // GET_SECURITY_INFO's chip id, else the magic register. Throws Error(chip_unknown) naming the values.
+  asio::awaitable<ChipInfo> detect_chip();
+  asio::awaitable<MacAddress> read_mac();
+  // CHANGE_BAUDRATE, then the host side follows. No-op when already at `baud`.
+  asio::awaitable<void> change_baud(unsigned baud);
+  // SPI_ATTACH (where the chip needs it) and SPI_SET_PARAMS with the detected flash size; once per session,
+  // done on demand by the flash operations.
+  asio::awaitable<void> attach_flash();
+  asio::awaitable<FlashId> read_flash_id();
+  asio::awaitable<WriteResult> write_flash(std::uint32_t offset, std::span<const std::uint8_t> data,
+                                           WriteOptions options);
+  // Lower-case hex MD5 of a flash region, computed by the ROM.
+  asio::awaitable<std::string> flash_md5(std::uint32_t offset, std::uint32_t size);
+  asio::awaitable<Bytes> read_flash(std::uint32_t offset, std::uint32_t size);
+  // Erases whole 4 KiB sectors (offset and size must be multiples of 4096): FLASH_BEGIN with no data packets.
+  asio::awaitable<void> erase_region(std::uint32_t offset, std::uint32_t size);
+  // hard-reset: EN pulse; without modem lines, a warning and FLASH_END's reboot flag instead. run-app:
+  // FLASH_END with "run user code". no-reset: stays in the loader.
+  asio::awaitable<void> leave(AfterReset after);
+
+  asio::awaitable<std::uint32_t> read_reg(std::uint32_t address);
+  asio::awaitable<void> write_reg(std::uint32_t address, std::uint32_t value);
+
+  const ChipFacts* chip() const { return chip_; }
+  std::optional<std::uint32_t> flash_size() const { return flash_size_; }
+  std::size_t bytes_on_wire() const { return wire_bytes_; }  // since construction
+  serial::Link& link() { return link_; }
+
+ private:
+  asio::awaitable<Response> command(Command command, std::span<const std::uint8_t> body, std::uint32_t checksum,
+                                    serial::Millis timeout);
+  asio::awaitable<Response> checked(Command command, std::span<const std::uint8_t> body,
+                                    std::uint32_t checksum = 0);
+  asio::awaitable<Response> checked(Command command, std::span<const std::uint8_t> body, std::uint32_t checksum,
+                                    serial::Millis timeout);
+  asio::awaitable<std::optional<Response>> wait_response(Command command, serial::Millis timeout);
+  asio::awaitable<bool> try_sync();
+  asio::awaitable<void> drain(serial::Millis quiet);
+  asio::awaitable<void> require_chip();
+  asio::awaitable<std::uint32_t> spi_command(std::uint8_t opcode, unsigned read_bits);
+  asio::awaitable<void> write_blocks(std::uint32_t offset, std::span<const std::uint8_t> data, bool compress,
+                                     std::uint32_t image_size);
+  asio::awaitable<void> finish_session(bool run_user_code);
+  void warn(const std::string& message) const;
+  void progress(double fraction, const std::string& message) const;
+  Error timeout_error(Command command, serial::Millis timeout) const;
+
+  serial::Link& link_;
+  ProgressSink progress_;
+  std::string device_;
+  SlipDecoder decoder_;
+  std::array<std::uint8_t, 4096> read_buffer_{};
+  const ChipFacts* chip_ = nullptr;
+  bool attached_ = false;
+  std::optional<std::uint32_t> flash_size_;
+  std::size_t wire_bytes_ = 0;
+  std::size_t damaged_frames_ = 0;  // faulted SLIP frames seen, for timeout messages
+  std::string last_problem_;
+};
+
+// ---- record fields ----
+// {"chip","features"} (+ "flash_size" as "4MB" when known).
+Record chip_fields(const ChipInfo& chip, std::optional<std::uint32_t> flash_size = std::nullopt);
+// {"mac","mac_hex"}: the identity step's fields, from the device.
+Record device_mac_fields(const MacAddress& mac);
+// {"offset":"0x3F0000","size","md5","compressed","written","verified","skipped","bytes_on_wire","seconds"}.
+Record write_fields(const WriteResult& result);
+// "4MB", "512KB", or the byte count.
+std::string flash_size_text(std::uint32_t size_bytes);
+// Lower-case hex MD5 (OpenSSL EVP).
+std::string md5_hex(std::span<const std::uint8_t> data);
+
+}  // namespace provision::loader

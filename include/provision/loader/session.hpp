@@ -1,0 +1,29 @@
+// One loader session for a single-board command: open the port, reset into the loader and SYNC, detect the chip,
+// read the MAC, optionally raise the baud rate, run a step, leave. The record carries port, chip, mac, mac_hex,
+// features (and flash_size when the step touched the flash) plus what the step adds.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <utility>
+
+#include "provision/loader.hpp"
+
+namespace provision::loader {
+
+struct SessionOptions {
+  std::string port;
+  unsigned baud = 115200;   // the ROM's rate after reset
+  unsigned flash_baud = 0;  // CHANGE_BAUDRATE to this after connecting; 0 = stay at `baud`
+  BeforeReset before = BeforeReset::default_reset;
+  AfterReset after = AfterReset::hard_reset;
+  serial::TraceSink trace;  // byte-level trace, when set
+  ProgressSink progress;
+};
+
+// The step adds its fields to the record; the loader is connected, the chip detected, the MAC read.
+using SessionStep = std::function<asio::awaitable<void>(Loader& loader, Record& record)>;
+
+asio::awaitable<Record> run_session(SessionOptions options, SessionStep step);
+
+}  // namespace provision::loader

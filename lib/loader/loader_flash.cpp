@@ -1,0 +1,222 @@
+// Flash operations of the loader: attach, flash id, write (plain and deflated) with MD5 verify, read, erase.
+#include <fmt/format.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+
+#include "provision/hex.hpp"
+
+#include "provision/loader.hpp"
+
+namespace provision::loader {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr std::uint32_t kSectorBytes = 4096;
+constexpr std::uint32_t kDefaultFlashSize = 4 * 1024 * 1024;  // when the JEDEC id gives no plausible size
+constexpr std::uint32_t kReadChunkBytes = 64;                 // READ_FLASH_SLOW's limit on the ROM
+constexpr std::uint8_t kSpiReadJedecId = 0x9F;
+constexpr std::uint32_t kSpiCmdUsr = 1u << 18;  // SPI_CMD: start the user-defined command, cleared when done
+constexpr std::uint32_t kSpiUsrCommand = 1u << 31;  // SPI_USR: command phase
+constexpr std::uint32_t kSpiUsrMiso = 1u << 28;     // SPI_USR: read (MISO) phase
+
+Bytes deflate(std::span<const std::uint8_t> data) {
+  uLongf size = compressBound(static_cast<uLong>(data.size()));
+  Bytes out(size);
+  // Level 9 as esptool: the wire, not the host's CPU, is the bottleneck.
+  if (compress2(out.data(), &size, data.data(), static_cast<uLong>(data.size()), 9) != Z_OK) {
+    throw Error(ErrorCode::internal, fmt::format("zlib could not compress {} bytes", data.size()));
+  }
+  out.resize(size);
+  return out;
+}
+
+// The ROM answers SPI_FLASH_MD5 with 32 ASCII hex characters (a flasher stub with the 16 raw bytes).
+std::string md5_text(const Response& response) {
+  if (response.data.size() == 16) return to_hex(response.data);
+  if (response.data.size() < 32) return {};
+  std::string text(response.data.begin(), response.data.begin() + 32);
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  return text;
+}
+
+}  // namespace
+
+asio::awaitable<std::uint32_t> Loader::spi_command(std::uint8_t opcode, unsigned read_bits) {
+  // A user command on the SPI flash controller, as esptool's run_spiflash_command: enable the command and MISO
+  // phases, set the 8-bit opcode and the read length, start it, wait for the start bit to clear, read W0.
+  const auto& spi = chip_->spi;
+  auto saved_usr = co_await read_reg(spi.base + spi.usr);
+  auto saved_usr2 = co_await read_reg(spi.base + spi.usr2);
+  co_await write_reg(spi.base + spi.usr, kSpiUsrCommand | kSpiUsrMiso);
+  co_await write_reg(spi.base + spi.usr2, (7u << 28) | opcode);  // bit length - 1 in 31..28, opcode below
+  if (spi.mosi_dlen != 0) co_await write_reg(spi.base + spi.mosi_dlen, 0);
+  co_await write_reg(spi.base + spi.miso_dlen, read_bits - 1);
+  co_await write_reg(spi.base + spi.w0, 0);
+  co_await write_reg(spi.cmd(), kSpiCmdUsr);
+  for (int poll = 0;; ++poll) {
+    if ((co_await read_reg(spi.cmd()) & kSpiCmdUsr) == 0) break;
+    if (poll == 10) {
+      throw Error(ErrorCode::protocol,
+                  fmt::format("the SPI flash controller of {} did not finish command 0x{:02X}", link_.name(), opcode),
+                  "port");
+    }
+  }
+  auto result = co_await read_reg(spi.base + spi.w0);
+  co_await write_reg(spi.base + spi.usr, saved_usr);
+  co_await write_reg(spi.base + spi.usr2, saved_usr2);
+  co_return result;
+}
+
+asio::awaitable<FlashId> Loader::read_flash_id() {
+  co_await require_chip();
+  if (chip_->needs_spi_attach && !attached_) {
+    auto attach = spi_attach_body(0);
+    co_await checked(Command::spi_attach, attach);
+  }
+  FlashId id;
+  id.jedec = (co_await spi_command(kSpiReadJedecId, 24)) & 0xFFFFFF;
+  id.size_bytes = flash_size_from_jedec(id.jedec);
+  co_return id;
+}
+
+asio::awaitable<void> Loader::attach_flash() {
+  if (attached_) co_return;
+  auto id = co_await read_flash_id();  // attaches first where needed
+  flash_size_ = id.size_bytes;
+  if (!flash_size_) {
+    warn(fmt::format("flash id 0x{:06X} gives no size; assuming 4MB", id.jedec));
+  }
+  auto params = spi_set_params_body(flash_size_.value_or(kDefaultFlashSize));
+  co_await checked(Command::spi_set_params, params);
+  attached_ = true;
+}
+
+asio::awaitable<std::string> Loader::flash_md5(std::uint32_t offset, std::uint32_t size) {
+  co_await attach_flash();
+  auto body = spi_flash_md5_body(offset, size);
+  auto response = co_await checked(Command::spi_flash_md5, body, 0, command_timeout(Command::spi_flash_md5, size));
+  auto text = md5_text(response);
+  if (text.size() != 32 || !is_hex(text)) {
+    throw Error(ErrorCode::protocol,
+                fmt::format("SPI_FLASH_MD5 answer from {} is not an MD5 ({} bytes)", link_.name(),
+                            response.data.size()),
+                "port");
+  }
+  co_return text;
+}
+
+asio::awaitable<void> Loader::write_blocks(std::uint32_t offset, std::span<const std::uint8_t> data, bool compress,
+                                           std::uint32_t image_size) {
+  const auto block = static_cast<std::uint32_t>(chip_->flash_write_block);
+  const auto packets = static_cast<std::uint32_t>((data.size() + block - 1) / block);
+  const Command begin_command = compress ? Command::flash_defl_begin : Command::flash_begin;
+  const Command data_command = compress ? Command::flash_defl_data : Command::flash_data;
+  // The ROM erases what FLASH_BEGIN announces; for a deflated write that is the image rounded up to whole
+  // packets (esptool's flash_defl_begin for the ROM).
+  const std::uint32_t erase_size = compress ? (image_size + block - 1) / block * block : image_size;
+  auto begin = flash_begin_body(erase_size, packets, block, offset, chip_->begin_has_encrypt_word);
+  co_await checked(begin_command, begin, 0, command_timeout(begin_command, erase_size));
+  // A deflated packet inflates to about image/compressed times its size: the write timeout scales with that.
+  const double inflation = data.empty() ? 1.0 : double(image_size) / double(data.size());
+  Bytes padded;
+  for (std::uint32_t sequence = 0; sequence < packets; ++sequence) {
+    auto chunk = data.subspan(std::size_t(sequence) * block, std::min<std::size_t>(block, data.size() - sequence * block));
+    if (!compress && chunk.size() < block) {
+      // The ROM writes whole packets; 0xFF programs no bit, so the padding leaves the flash as erased.
+      padded.assign(chunk.begin(), chunk.end());
+      padded.resize(block, 0xFF);
+      chunk = padded;
+    }
+    auto body = flash_data_body(sequence, chunk);
+    auto timeout = command_timeout(data_command, std::size_t(double(chunk.size()) * inflation));
+    co_await checked(data_command, body, data_checksum(chunk), timeout);
+    progress(double(sequence + 1) / packets, fmt::format("wrote {} of {} packets", sequence + 1, packets));
+  }
+}
+
+asio::awaitable<WriteResult> Loader::write_flash(std::uint32_t offset, std::span<const std::uint8_t> data,
+                                                 WriteOptions options) {
+  const auto started = Clock::now();
+  const auto wire_at_start = wire_bytes_;
+  co_await attach_flash();
+  WriteResult result;
+  result.offset = offset;
+  result.size = static_cast<std::uint32_t>(data.size());
+  result.md5 = md5_hex(data);
+  result.compressed = options.compress;
+  auto finish = [&] {
+    result.bytes_on_wire = wire_bytes_ - wire_at_start;
+    result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  };
+  if (!options.force && co_await flash_md5(offset, result.size) == result.md5) {
+    result.skipped = result.verified = true;
+    finish();
+    report(progress_, {device_, "flash", StepState::skipped, 1, "region already holds the data (same MD5)"});
+    co_return result;
+  }
+  report(progress_, {device_, "flash", StepState::started, 0,
+                     fmt::format("writing {} bytes at 0x{:X}{}", data.size(), offset,
+                                 options.compress ? " (compressed)" : "")});
+  if (options.compress) {
+    auto packed = deflate(data);
+    co_await write_blocks(offset, packed, true, result.size);
+  } else {
+    co_await write_blocks(offset, data, false, result.size);
+  }
+  result.written = true;
+  if (options.verify) {
+    auto device_md5 = co_await flash_md5(offset, result.size);
+    if (device_md5 != result.md5) {
+      throw Error(ErrorCode::flash_verify,
+                  fmt::format("flash at 0x{:X} (+{} bytes) on {} has MD5 {}, the data written has {}; write again "
+                              "with --force, try a lower --flash-baud, or check the flash",
+                              offset, result.size, link_.name(), device_md5, result.md5),
+                  "md5");
+    }
+    result.verified = true;
+  }
+  finish();
+  report(progress_, {device_, "flash", StepState::done, 1,
+                     fmt::format("{} bytes at 0x{:X}{}", result.size, offset, result.verified ? ", verified" : "")});
+  co_return result;
+}
+
+asio::awaitable<Bytes> Loader::read_flash(std::uint32_t offset, std::uint32_t size) {
+  co_await attach_flash();
+  Bytes out;
+  out.reserve(size);
+  while (out.size() < size) {
+    auto chunk = std::min<std::uint32_t>(kReadChunkBytes, size - static_cast<std::uint32_t>(out.size()));
+    auto body = read_flash_slow_body(offset + static_cast<std::uint32_t>(out.size()), chunk);
+    auto response = co_await checked(Command::read_flash_slow, body);
+    if (response.data.size() < chunk) {
+      throw Error(ErrorCode::protocol,
+                  fmt::format("READ_FLASH_SLOW from {} returned {} bytes, {} were asked", link_.name(),
+                              response.data.size(), chunk),
+                  "port");
+    }
+    out.insert(out.end(), response.data.begin(), response.data.begin() + chunk);
+    progress(double(out.size()) / size, fmt::format("read {} of {} bytes", out.size(), size));
+  }
+  co_return out;
+}
+
+asio::awaitable<void> Loader::erase_region(std::uint32_t offset, std::uint32_t size) {
+  if (offset % kSectorBytes != 0 || size % kSectorBytes != 0 || size == 0) {
+    throw Error(ErrorCode::bad_input,
+                fmt::format("erase region 0x{:X} +0x{:X} is not whole 4 KiB sectors; use an offset and a size that "
+                            "are non-zero multiples of 0x1000",
+                            offset, size),
+                size % kSectorBytes != 0 || size == 0 ? "size" : "offset");
+  }
+  co_await attach_flash();
+  auto begin = flash_begin_body(size, 0, static_cast<std::uint32_t>(chip_->flash_write_block), offset,
+                                chip_->begin_has_encrypt_word);
+  co_await checked(Command::flash_begin, begin, 0, command_timeout(Command::flash_begin, size));
+}
+
+}  // namespace provision::loader

@@ -1,0 +1,25 @@
+#include "provision/loader/session.hpp"
+
+namespace provision::loader {
+
+asio::awaitable<Record> run_session(SessionOptions options, SessionStep step) {
+  auto link = co_await serial::open_link(options.port, options.baud);
+  if (options.trace) link->set_trace(options.trace);
+  Loader device(*link, options.progress);
+  co_await device.connect(options.before);
+  auto chip = co_await device.detect_chip();
+  auto mac = co_await device.read_mac();
+  if (options.flash_baud != 0) co_await device.change_baud(options.flash_baud);
+  Record record = Record::object();
+  record["port"] = options.port;
+  merge_into(record, chip_fields(chip));
+  merge_into(record, device_mac_fields(mac));
+  Record step_fields = Record::object();
+  if (step) co_await step(device, step_fields);
+  if (device.flash_size()) record["flash_size"] = flash_size_text(*device.flash_size());
+  merge_into(record, step_fields);
+  co_await device.leave(options.after);
+  co_return record;
+}
+
+}  // namespace provision::loader

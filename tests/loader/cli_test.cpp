@@ -1,0 +1,124 @@
+// The loader subcommands through the real espprov executable against espprov-sim.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "loader/loader_support.hpp"
+#include "sim/sim_run.hpp"
+#include "support/process.hpp"
+
+using namespace loader_test;
+using sim_test::SimRun;
+using test_support::run_process;
+
+namespace {
+
+test_support::ProcessResult espprov(std::vector<std::string> args) {
+  args.insert(args.begin(), test_support::bin_path("espprov").string());
+  return run_process(args);
+}
+
+nlohmann::json record_of(const test_support::ProcessResult& result) {
+  INFO(result.err);
+  return nlohmann::json::parse(result.out);
+}
+
+void write_bytes(const std::filesystem::path& path, const Bytes& data) {
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+}
+
+}  // namespace
+
+TEST_CASE("espprov chip and mac --port print the device record", "[loader][cli]") {
+  SimRun sim(1, "esp32c3");
+  const auto& board = sim.devices().at(0);
+  auto chip = espprov({"chip", "--port", board.port, "--before", "no-reset", "--after", "no-reset"});
+  REQUIRE(chip.exit_code == 0);
+  auto record = record_of(chip);
+  CHECK(record["ok"] == true);
+  CHECK(record["port"] == board.port);
+  CHECK(record["chip"] == "esp32c3");
+  CHECK(record["mac"] == board.mac);
+  CHECK(record["flash_size"] == "4MB");
+  CHECK(record["features"].is_array());
+
+  // Default reset on a pty: a warning on stderr, and the run goes on.
+  auto mac = espprov({"mac", "--port", board.port, "--after", "no-reset"});
+  REQUIRE(mac.exit_code == 0);
+  CHECK(mac.err.find("warning") != std::string::npos);
+  CHECK(record_of(mac)["mac"] == board.mac);
+}
+
+TEST_CASE("espprov flash writes, verifies, then skips the same image", "[loader][cli]") {
+  SimRun sim(1, "esp32s3");
+  const auto& board = sim.devices().at(0);
+  test_support::TempDir dir;
+  const Bytes image = pattern(0x3000, 11);
+  write_bytes(dir / "prov.bin", image);
+  std::vector<std::string> args{"flash", "--port", board.port, "--before", "no-reset", "--after", "no-reset",
+                                "--offset", "0x3F0000", (dir / "prov.bin").string()};
+  auto first = espprov(args);
+  REQUIRE(first.exit_code == 0);
+  auto record = record_of(first);
+  CHECK(record["offset"] == "0x3F0000");
+  CHECK(record["size"] == image.size());
+  CHECK(record["md5"] == loader::md5_hex(image));
+  CHECK(record["verified"] == true);
+  CHECK(record["skipped"] == false);
+  CHECK(record["bytes_on_wire"].get<int>() > 0);
+  CHECK(file_bytes(board.flash, 0x3F0000, image.size()) == image);
+
+  auto again = espprov(args);
+  REQUIRE(again.exit_code == 0);
+  CHECK(record_of(again)["skipped"] == true);
+  args.push_back("--force");
+  args.push_back("--no-compress");
+  auto forced = espprov(args);
+  REQUIRE(forced.exit_code == 0);
+  CHECK(record_of(forced)["skipped"] == false);
+  CHECK(record_of(forced)["compressed"] == false);
+}
+
+TEST_CASE("espprov read-flash, erase-region and reset", "[loader][cli]") {
+  SimRun sim(1, "esp32");
+  const auto& board = sim.devices().at(0);
+  test_support::TempDir dir;
+  std::vector<std::string> common{"--port", board.port, "--before", "no-reset", "--after", "no-reset"};
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.end(), common.begin(), common.end());
+    return espprov(args);
+  };
+  auto read = with({"read-flash", "--offset", "0x8000", "--size", "200", "--out", (dir / "table.bin").string()});
+  REQUIRE(read.exit_code == 0);
+  auto table = file_bytes((dir / "table.bin").string(), 0, 1000);
+  CHECK(table == file_bytes(board.flash, 0x8000, 200));
+  CHECK(table.at(0) == 0xAA);  // the partition table's entry magic (0x50AA, little-endian)
+
+  auto erase = with({"erase-region", "--offset", "0x8000", "--size", "0x1000"});
+  REQUIRE(erase.exit_code == 0);
+  CHECK(file_bytes(board.flash, 0x8000, 0x1000) == Bytes(0x1000, 0xFF));
+
+  auto unaligned = with({"erase-region", "--offset", "0x8001", "--size", "0x1000"});
+  CHECK(unaligned.exit_code == 3);
+  CHECK(record_of(unaligned)["error"]["field"] == "offset");
+
+  auto reset = espprov({"reset", "--port", board.port, "--before", "no-reset"});
+  REQUIRE(reset.exit_code == 0);
+  CHECK(sim.control("list").find("\"mode\":\"app\"") != std::string::npos);
+}
+
+TEST_CASE("espprov --trace shows the bytes; bad offsets and ports exit with their codes", "[loader][cli]") {
+  SimRun sim(1, "esp32c6");
+  const auto& board = sim.devices().at(0);
+  auto traced = espprov({"chip", "--port", board.port, "--before", "no-reset", "--after", "no-reset", "--trace"});
+  REQUIRE(traced.exit_code == 0);
+  CHECK(traced.err.find(board.port + " >> 0000: c0 00 08 24") != std::string::npos);
+  CHECK(traced.err.find(" << ") != std::string::npos);
+
+  auto bad = espprov({"flash", "--port", board.port, "--offset", "0x3G", "/dev/null"});
+  CHECK(bad.exit_code == 3);
+  CHECK(bad.err.find("0x3G") != std::string::npos);
+
+  auto missing = espprov({"chip", "--port", "/dev/espprov-no-such-port"});
+  CHECK(missing.exit_code == 10);
+}
