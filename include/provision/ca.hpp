@@ -1,0 +1,160 @@
+// Registering a device with a Certificate Authority (docs/ca.md is the contract). Pure parts: the CA URL, the
+// request/response JSON codec. The client (HTTP/1.1 over TCP or TLS with Boost.Beast) is the only part of this step
+// that touches Asio; every call is a coroutine, so one io_context registers many devices at once.
+#pragma once
+
+#include <utility>  // boost/asio/awaitable.hpp (1.74) uses std::exchange without including it
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/any_io_executor.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "provision/error.hpp"
+#include "provision/record.hpp"
+
+namespace provision::ca {
+
+namespace asio = boost::asio;
+
+// A parsed --ca-url: https://host[:port][/base]. Pure.
+struct CaUrl {
+  bool tls = true;
+  std::string host;       // name or IP literal, without IPv6 brackets
+  std::string port;       // "443" / "80" when not given
+  std::string base_path;  // "" or "/prefix" (never a trailing slash)
+  bool host_is_ip() const;
+  std::string origin() const;  // "https://host:port" (IPv6 in brackets), for messages
+  // The Host header value: host, plus ":port" when not the scheme's default.
+  std::string host_header() const;
+};
+// Throws Error(bad_input, field "ca_url") naming the value and what to write instead.
+CaUrl parse_ca_url(std::string_view text);
+
+// Where the device key comes from: generated on the station (a CSR is sent), or none (seed-compatible: no CSR;
+// a CA that generates keys may return one).
+enum class KeySource { station, none };
+KeySource parse_key_source(std::string_view text);
+
+// The register request (seed 001's body plus the optional csr and pop).
+struct RegisterRequest {
+  std::string uuid;                // lower-case 8-4-4-4-12
+  std::string psk;                 // 64 hex (secret)
+  std::string mac;                 // 12 upper-case hex digits, as the seed sends it
+  std::string type;                // chip: "esp32s3", ...
+  std::optional<std::string> csr;  // PEM PKCS#10, subject CN = uuid
+  std::optional<std::string> pop;  // the device's proof of possession (64 hex), stored hashed by the CA
+};
+
+// What a CA answers to a successful register.
+struct RegisterResponse {
+  std::string certificate;                 // PEM
+  std::string ca_cert;                     // PEM (one or more certificates)
+  std::string expiry;                      // RFC 3339
+  std::optional<std::string> private_key;  // PEM, only from CAs that generate the key
+};
+
+// An error body: {"success":false,"error":{"code","message","field"}}. Codes are listed in docs/ca.md.
+struct CaErrorBody {
+  std::string code;
+  std::string message;
+  std::string field;
+};
+
+// Codec (pure). Request: validates and normalizes uuid, psk, mac (any accepted form → 12 upper hex), type.
+std::string encode_register_request(const RegisterRequest& request);
+RegisterRequest decode_register_request(std::string_view body);  // Error(bad_input, field = the JSON member)
+std::string encode_register_response(const RegisterResponse& response);
+// Throws Error(ca_bad_response) naming what is missing.
+RegisterResponse decode_register_response(std::string_view body);
+std::string encode_error_body(const CaErrorBody& error);
+// Best effort: an empty code when the body is not the contract's error shape.
+CaErrorBody decode_error_body(std::string_view body);
+
+// Client options, shared by every request.
+struct ClientOptions {
+  std::string url;                  // --ca-url
+  std::string token;                // bearer token ("" = none); never logged
+  std::string ca_bundle;            // PEM file of trusted roots; "" = the system store
+  bool allow_insecure_http = false;
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds timeout{30000};  // one call, all attempts included
+  int retries = 3;                           // attempts after the first, on connection errors, timeouts, 5xx
+  std::chrono::milliseconds backoff{200};    // first wait; doubles each retry
+  std::string user_agent = "espprov";
+};
+
+// The record fields a registration adds.
+struct Registration {
+  std::string certificate;
+  std::string ca_cert;
+  std::string expiry;
+  std::string device_key;  // PEM PKCS#8 when the station generated (or was given) the key, or the CA sent one
+  std::string cert_serial;       // hex
+  std::string cert_fingerprint;  // SHA-256 of the DER, hex
+  int attempts = 1;
+  Record fields() const;  // {"certificate","ca_cert","device_key"?,"expiry","cert_serial","cert_fingerprint"}
+};
+
+// What the workflow asks for: the identity, and the device key to reuse when resuming (the ledger keeps it; a
+// re-run must never make a new one).
+struct DeviceIdentity {
+  std::string uuid;
+  std::string psk;
+  std::string mac;
+  std::string type;
+  std::optional<std::string> pop;
+  KeySource key_source = KeySource::station;
+  std::optional<std::string> device_key;  // PEM; when set, its CSR is sent (key_source is then irrelevant)
+};
+
+struct HealthReport {
+  std::string url;     // the origin
+  bool tls = false;
+  std::string tls_version;  // "TLSv1.3"
+  int status = 0;
+  Record body;              // the health JSON
+  double round_trip_ms = 0;  // the health request on an open connection
+  double connect_ms = 0;     // TCP connect + TLS handshake
+  Record fields() const;
+};
+
+class Connection;
+
+// Holds the options and the TLS context (roots loaded once). Cheap to share among many coroutines.
+class Client {
+ public:
+  explicit Client(ClientOptions options);  // Error(ca_insecure / bad_input / io) for a bad URL, http, bundle
+  ~Client();
+  const ClientOptions& options() const;
+  const CaUrl& url() const;
+  struct Impl;
+  const std::shared_ptr<Impl>& impl() const { return impl_; }
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+// One keep-alive connection, opened lazily and reopened when the CA closes it. One request at a time.
+class Connection {
+ public:
+  Connection(const Client& client, asio::any_io_executor executor);
+  ~Connection();
+  Connection(Connection&&) noexcept;
+  // POST /api/devices/register with retries; checks the certificate (ca_check.hpp) before returning.
+  asio::awaitable<Registration> register_device(const DeviceIdentity& identity);
+  asio::awaitable<HealthReport> health();
+  struct State;
+
+ private:
+  std::unique_ptr<State> state_;
+};
+
+// One-shot helpers: a fresh connection for one call.
+asio::awaitable<Registration> register_device(const Client& client, const DeviceIdentity& identity);
+asio::awaitable<HealthReport> health(const Client& client);
+
+}  // namespace provision::ca

@@ -1,0 +1,131 @@
+// The CA side of certificates: X.509 v3 client certificates for devices, the self-signed CA certificate and the
+// TLS certificate of the reference server. Extension values use OpenSSL's v3 config syntax.
+#include <fmt/format.h>
+#include <openssl/bn.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <set>
+
+#include "openssl_util.hpp"
+#include "provision/ca_crypto.hpp"
+
+namespace provision::ca {
+
+using detail::openssl_error;
+
+namespace {
+
+constexpr long kClockSkewSeconds = 300;  // notBefore a little in the past: device clocks lag
+constexpr int kCaValidityDays = 3650;
+constexpr int kServerValidityDays = 825;  // the CA/Browser Forum's old maximum; clients accept it
+
+[[noreturn]] void issue_failed(std::string_view what) {
+  throw Error(ErrorCode::internal, fmt::format("{} failed: {}", what, openssl_error()));
+}
+
+// 127 random bits: positive, at most 16 bytes (RFC 5280 4.1.2.2: at most 20 octets), collisions negligible.
+void set_random_serial(X509* cert) {
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) issue_failed("the random serial");
+  bytes[0] = static_cast<unsigned char>((bytes[0] & 0x7F) | 0x40);  // positive, full 16-byte length
+  BIGNUM* number = BN_bin2bn(bytes, sizeof bytes, nullptr);
+  ASN1_INTEGER* serial = BN_to_ASN1_INTEGER(number, nullptr);
+  X509_set_serialNumber(cert, serial);
+  ASN1_INTEGER_free(serial);
+  BN_free(number);
+}
+
+void set_common_name(X509_NAME* name, std::string_view common_name) {
+  std::string cn(common_name);
+  if (X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(cn.c_str()), -1,
+                                 -1, 0) != 1) {
+    issue_failed("setting the subject");
+  }
+}
+
+void add_extension(X509* cert, X509* issuer, int nid, const std::string& value) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
+  X509_EXTENSION* extension = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str());
+  if (extension == nullptr) issue_failed(fmt::format("the extension {}", OBJ_nid2sn(nid)));
+  X509_add_ext(cert, extension, -1);
+  X509_EXTENSION_free(extension);
+}
+
+Cert new_certificate(const EVP_PKEY* subject_key, std::string_view common_name, X509_NAME* issuer_name, SysTime now,
+                     int validity_days) {
+  Cert cert(X509_new());
+  if (!cert) issue_failed("X509_new");
+  X509_set_version(cert.get(), 2);  // v3 is encoded as 2
+  set_random_serial(cert.get());
+  std::time_t at = std::chrono::system_clock::to_time_t(now);
+  ASN1_TIME_adj(X509_getm_notBefore(cert.get()), at, 0, -kClockSkewSeconds);
+  ASN1_TIME_adj(X509_getm_notAfter(cert.get()), at, validity_days, 0);
+  set_common_name(X509_get_subject_name(cert.get()), common_name);
+  X509_set_issuer_name(cert.get(), issuer_name != nullptr ? issuer_name : X509_get_subject_name(cert.get()));
+  if (X509_set_pubkey(cert.get(), const_cast<EVP_PKEY*>(subject_key)) != 1) issue_failed("setting the public key");
+  return cert;
+}
+
+void sign(X509* cert, const EVP_PKEY* key) {
+  if (X509_sign(cert, const_cast<EVP_PKEY*>(key), EVP_sha256()) <= 0) issue_failed("signing the certificate");
+}
+
+}  // namespace
+
+Cert issue_client_certificate(const CaIdentity& ca, const EVP_PKEY* subject_key, const IssueParams& params) {
+  Cert cert = new_certificate(subject_key, params.uuid, X509_get_subject_name(ca.cert.get()), params.now,
+                              params.validity_days);
+  bool rsa = EVP_PKEY_is_a(subject_key, "RSA") == 1;
+  add_extension(cert.get(), ca.cert.get(), NID_basic_constraints, "critical,CA:FALSE");
+  add_extension(cert.get(), ca.cert.get(), NID_key_usage,
+                rsa ? "critical,digitalSignature,keyEncipherment" : "critical,digitalSignature");
+  add_extension(cert.get(), ca.cert.get(), NID_ext_key_usage, "clientAuth");
+  add_extension(cert.get(), ca.cert.get(), NID_subject_alt_name, "URI:urn:uuid:" + params.uuid);
+  add_extension(cert.get(), ca.cert.get(), NID_subject_key_identifier, "hash");
+  add_extension(cert.get(), ca.cert.get(), NID_authority_key_identifier, "keyid:always");
+  sign(cert.get(), ca.key.get());
+  return cert;
+}
+
+Cert make_ca_certificate(const EVP_PKEY* key, std::string_view common_name, SysTime now) {
+  Cert cert = new_certificate(key, common_name, nullptr, now, kCaValidityDays);
+  add_extension(cert.get(), cert.get(), NID_basic_constraints, "critical,CA:TRUE,pathlen:0");
+  add_extension(cert.get(), cert.get(), NID_key_usage, "critical,keyCertSign,cRLSign");
+  add_extension(cert.get(), cert.get(), NID_subject_key_identifier, "hash");
+  add_extension(cert.get(), cert.get(), NID_authority_key_identifier, "keyid:always");
+  sign(cert.get(), key);
+  return cert;
+}
+
+Cert issue_server_certificate(const CaIdentity& ca, const EVP_PKEY* key, std::string_view host, SysTime now) {
+  Cert cert = new_certificate(key, host, X509_get_subject_name(ca.cert.get()), now, kServerValidityDays);
+  auto entry = [](std::string_view name) {
+    bool ip = name.find(':') != std::string_view::npos ||
+              name.find_first_not_of("0123456789.") == std::string_view::npos;
+    return fmt::format("{}:{}", ip ? "IP" : "DNS", name);
+  };
+  std::set<std::string> seen;
+  std::string san;
+  for (std::string_view name : {host, std::string_view("localhost"), std::string_view("127.0.0.1"),
+                                std::string_view("::1")}) {
+    if (name.empty() || !seen.insert(std::string(name)).second) continue;
+    san += (san.empty() ? "" : ",") + entry(name);
+  }
+  add_extension(cert.get(), ca.cert.get(), NID_basic_constraints, "critical,CA:FALSE");
+  add_extension(cert.get(), ca.cert.get(), NID_key_usage,
+                EVP_PKEY_is_a(key, "RSA") == 1 ? "critical,digitalSignature,keyEncipherment"
+                                               : "critical,digitalSignature");
+  add_extension(cert.get(), ca.cert.get(), NID_ext_key_usage, "serverAuth");
+  add_extension(cert.get(), ca.cert.get(), NID_subject_alt_name, san);
+  add_extension(cert.get(), ca.cert.get(), NID_subject_key_identifier, "hash");
+  add_extension(cert.get(), ca.cert.get(), NID_authority_key_identifier, "keyid:always");
+  sign(cert.get(), ca.key.get());
+  return cert;
+}
+
+}  // namespace provision::ca

@@ -1,0 +1,140 @@
+// Device keys and CSRs (EC P-256 by default), PEM in and out, and the hashing helpers of the CA step.
+#include <fmt/format.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include <ctime>
+
+#include "openssl_util.hpp"
+#include "provision/ca_crypto.hpp"
+
+namespace provision::ca {
+
+using detail::Bio;
+using detail::bio_text;
+using detail::empty_bio;
+using detail::memory_bio;
+using detail::openssl_error;
+
+void PkeyFree::operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
+void X509Free::operator()(X509* cert) const { X509_free(cert); }
+void ReqFree::operator()(X509_REQ* req) const { X509_REQ_free(req); }
+
+Pkey generate_key(KeyType type) {
+  EVP_PKEY* key = type == KeyType::rsa_2048 ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256");
+  if (key == nullptr) throw Error(ErrorCode::internal, "key generation failed: " + openssl_error());
+  return Pkey(key);
+}
+
+std::string private_key_pem(const EVP_PKEY* key) {
+  Bio bio = empty_bio();
+  // PEM_write_bio_PrivateKey writes PKCS#8 ("BEGIN PRIVATE KEY"), the form ESP-IDF's mbedTLS reads.
+  if (PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+    throw Error(ErrorCode::internal, "writing a private key failed: " + openssl_error());
+  }
+  return bio_text(bio.get());
+}
+
+std::string public_key_pem(const EVP_PKEY* key) {
+  Bio bio = empty_bio();
+  if (PEM_write_bio_PUBKEY(bio.get(), const_cast<EVP_PKEY*>(key)) != 1) {
+    throw Error(ErrorCode::internal, "writing a public key failed: " + openssl_error());
+  }
+  return bio_text(bio.get());
+}
+
+Pkey parse_private_key(std::string_view pem, std::string_view field) {
+  Bio bio = memory_bio(pem);
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);
+  if (key == nullptr) {
+    openssl_error();
+    throw Error(ErrorCode::bad_input,
+                fmt::format("{} is not a PEM private key (expected \"-----BEGIN PRIVATE KEY-----\")", field),
+                std::string(field));
+  }
+  return Pkey(key);
+}
+
+std::string make_csr_pem(const EVP_PKEY* key, std::string_view common_name) {
+  Req req(X509_REQ_new());
+  X509_NAME* name = X509_REQ_get_subject_name(req.get());
+  std::string cn(common_name);
+  bool ok = req && X509_REQ_set_version(req.get(), 0) == 1 &&  // PKCS#10 v1 is encoded as 0
+            X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(cn.c_str()),
+                                       -1, -1, 0) == 1 &&
+            X509_REQ_set_pubkey(req.get(), const_cast<EVP_PKEY*>(key)) == 1 &&
+            X509_REQ_sign(req.get(), const_cast<EVP_PKEY*>(key), EVP_sha256()) > 0;
+  if (!ok) throw Error(ErrorCode::internal, "making a CSR failed: " + openssl_error());
+  Bio bio = empty_bio();
+  PEM_write_bio_X509_REQ(bio.get(), req.get());
+  return bio_text(bio.get());
+}
+
+Req parse_csr(std::string_view pem) {
+  Bio bio = memory_bio(pem);
+  X509_REQ* req = PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr);
+  if (req == nullptr) {
+    openssl_error();
+    throw Error(ErrorCode::bad_input, "csr is not a PEM PKCS#10 request (\"BEGIN CERTIFICATE REQUEST\")", "csr");
+  }
+  return Req(req);
+}
+
+bool csr_signature_ok(X509_REQ* req) {
+  EVP_PKEY* key = X509_REQ_get0_pubkey(req);
+  bool ok = key != nullptr && X509_REQ_verify(req, key) == 1;
+  openssl_error();
+  return ok;
+}
+
+std::string csr_common_name(X509_REQ* req) {
+  X509_NAME* name = X509_REQ_get_subject_name(req);
+  int index = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+  if (index < 0) return "";
+  ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, index));
+  unsigned char* utf8 = nullptr;
+  int length = ASN1_STRING_to_UTF8(&utf8, data);
+  if (length < 0) return "";
+  std::string out(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(length));
+  OPENSSL_free(utf8);
+  return out;
+}
+
+std::string format_rfc3339(SysTime time) {
+  std::time_t t = std::chrono::system_clock::to_time_t(time);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
+  std::string out;
+  for (unsigned i = 0; i < length; ++i) out += fmt::format("{:02x}", digest[i]);
+  return out;
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string random_hex(std::size_t bytes) {
+  std::string raw(bytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1) {
+    throw Error(ErrorCode::internal, "the random generator failed: " + openssl_error());
+  }
+  std::string out;
+  for (unsigned char c : raw) out += fmt::format("{:02x}", c);
+  return out;
+}
+
+}  // namespace provision::ca

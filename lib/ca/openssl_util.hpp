@@ -1,0 +1,42 @@
+// Small RAII and error helpers over OpenSSL's C API, private to lib/ca.
+#pragma once
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace provision::ca::detail {
+
+struct BioFree {
+  void operator()(BIO* bio) const { BIO_free(bio); }
+};
+using Bio = std::unique_ptr<BIO, BioFree>;
+
+inline Bio memory_bio(std::string_view text) {
+  return Bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
+}
+inline Bio empty_bio() { return Bio(BIO_new(BIO_s_mem())); }
+
+inline std::string bio_text(BIO* bio) {
+  char* data = nullptr;
+  long size = BIO_get_mem_data(bio, &data);
+  return std::string(data, static_cast<std::size_t>(size > 0 ? size : 0));
+}
+
+// The newest OpenSSL error as text ("" when none), clearing the queue so later calls start clean.
+inline std::string openssl_error() {
+  unsigned long code = ERR_peek_last_error();
+  std::string text;
+  if (code != 0) {
+    char buffer[256];
+    ERR_error_string_n(code, buffer, sizeof buffer);
+    text = buffer;
+  }
+  ERR_clear_error();
+  return text;
+}
+
+}  // namespace provision::ca::detail

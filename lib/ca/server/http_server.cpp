@@ -1,0 +1,239 @@
+// The reference CA's HTTP(S) front: accepts connections up to a cap, reads requests with header and body
+// timeouts and a body size cap, answers through Api, keeps connections alive, and drains on SIGTERM.
+#include <fmt/format.h>
+
+#include <utility>  // before Asio: boost/asio/awaitable.hpp (1.74) uses std::exchange
+
+#include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
+#include <cstdio>
+#include <thread>
+
+#include "api.hpp"
+#include "provision/ca_server.hpp"
+#include "provision/files.hpp"
+
+// GCC 12 flags Boost 1.74's coroutine frame allocation as -Wmismatched-new-delete once inlined: a false positive.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
+namespace provision::ca {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using asio::redirect_error;
+using asio::use_awaitable;
+
+namespace {
+
+constexpr std::size_t kMaxHeaderBytes = 8 * 1024;
+constexpr auto kWriteTimeout = std::chrono::seconds(10);
+constexpr auto kDrainLimit = std::chrono::seconds(5);
+
+struct Shared {
+  const ServerOptions& options;
+  server::Api& api;
+  asio::ssl::context* tls = nullptr;
+  std::atomic<int> active{0};
+  std::atomic<bool> stopping{false};
+};
+
+struct ActiveGuard {
+  std::atomic<int>& count;
+  ~ActiveGuard() { --count; }
+};
+
+server::HttpResponse parse_error_response(const boost::system::error_code& ec, const ServerOptions& options) {
+  if (ec == http::error::body_limit) {
+    return server::Api::error(413, "payload_too_large",
+                              fmt::format("the body exceeds {} bytes", options.max_body_bytes), "body");
+  }
+  if (ec == http::error::header_limit) {
+    return server::Api::error(431, "headers_too_large", fmt::format("headers exceed {} bytes", kMaxHeaderBytes));
+  }
+  return server::Api::error(400, "bad_request", fmt::format("malformed HTTP request ({})", ec.message()));
+}
+
+bool is_parse_error(const boost::system::error_code& ec) {
+  if (ec == http::error::end_of_stream || ec == http::error::partial_message) return false;  // the peer left
+  return ec.category() == boost::system::error_code(http::error::body_limit).category();
+}
+
+template <typename Stream>
+asio::awaitable<void> serve_requests(Stream& stream, beast::tcp_stream& lowest, Shared& shared) {
+  beast::flat_buffer buffer;
+  const auto& options = shared.options;
+  for (bool first = true;; first = false) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(kMaxHeaderBytes);
+    parser.body_limit(options.max_body_bytes);
+    boost::system::error_code ec;
+    lowest.expires_after(first ? options.header_timeout : options.idle_timeout);
+    co_await http::async_read_header(stream, buffer, parser, redirect_error(use_awaitable, ec));
+    if (!ec) {
+      lowest.expires_after(options.body_timeout);
+      co_await http::async_read(stream, buffer, parser, redirect_error(use_awaitable, ec));
+    }
+    server::HttpResponse response;
+    bool keep_alive = false;
+    const auto start = std::chrono::steady_clock::now();
+    if (ec) {
+      if (!is_parse_error(ec)) co_return;  // closed, reset or timed out: nothing to answer
+      response = parse_error_response(ec, options);
+    } else {
+      response = co_await shared.api.handle(parser.get());
+      keep_alive = parser.get().keep_alive() && !shared.stopping;
+    }
+    response.keep_alive(keep_alive);
+    if (options.log_requests) {
+      double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+      std::string target = ec ? "-" : std::string(parser.get().target());
+      std::fprintf(stderr, "espprov-ca: %s %s %u %.1fms\n", ec ? "-" : std::string(parser.get().method_string()).c_str(),
+                   target.c_str(), response.result_int(), ms);
+    }
+    lowest.expires_after(kWriteTimeout);
+    co_await http::async_write(stream, response, redirect_error(use_awaitable, ec));
+    if (ec || !keep_alive) co_return;
+  }
+}
+
+asio::awaitable<void> serve_connection(tcp::socket socket, Shared& shared) {
+  ActiveGuard guard{shared.active};
+  try {
+    beast::tcp_stream stream(std::move(socket));
+    boost::system::error_code ec;
+    stream.socket().set_option(tcp::no_delay(true), ec);
+    if (shared.tls == nullptr) {
+      co_await serve_requests(stream, stream, shared);
+      stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+      co_return;
+    }
+    beast::ssl_stream<beast::tcp_stream> tls(std::move(stream), *shared.tls);
+    beast::get_lowest_layer(tls).expires_after(shared.options.header_timeout);
+    co_await tls.async_handshake(asio::ssl::stream_base::server, redirect_error(use_awaitable, ec));
+    if (ec) co_return;
+    co_await serve_requests(tls, beast::get_lowest_layer(tls), shared);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "espprov-ca: connection dropped: %s\n", e.what());
+  }
+}
+
+asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, Shared& shared) {
+  for (;;) {
+    tcp::socket socket(asio::make_strand(acceptor.get_executor()));
+    boost::system::error_code ec;
+    co_await acceptor.async_accept(socket, redirect_error(use_awaitable, ec));
+    if (shared.stopping || ec == asio::error::operation_aborted) co_return;
+    if (ec) {  // out of file descriptors and the like: wait a little instead of spinning
+      asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
+      co_await pause.async_wait(redirect_error(use_awaitable, ec));
+      continue;
+    }
+    if (shared.active >= shared.options.max_connections) {
+      socket.close(ec);  // over the cap: refuse at once rather than queue
+      continue;
+    }
+    ++shared.active;
+    auto executor = socket.get_executor();
+    asio::co_spawn(executor, serve_connection(std::move(socket), shared), asio::detached);
+  }
+}
+
+asio::awaitable<void> drain_then_stop(asio::io_context& io, Shared& shared) {
+  asio::steady_timer timer(io);
+  const auto give_up = std::chrono::steady_clock::now() + kDrainLimit;
+  while (shared.active > 0 && std::chrono::steady_clock::now() < give_up) {
+    timer.expires_after(std::chrono::milliseconds(20));
+    boost::system::error_code ec;
+    co_await timer.async_wait(redirect_error(use_awaitable, ec));
+  }
+  io.stop();
+}
+
+std::string read_token(const std::string& path) {
+  if (path.empty()) return "";
+  std::string token = read_file_text(path);
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+  if (token.empty()) throw Error(ErrorCode::bad_input, fmt::format("--token-file {} is empty", path), "token_file");
+  return token;
+}
+
+tcp::endpoint listen_endpoint(asio::io_context& io, const ServerOptions& options) {
+  tcp::resolver resolver(io);
+  boost::system::error_code ec;
+  auto results = resolver.resolve(options.listen_host, options.listen_port, tcp::resolver::passive, ec);
+  if (ec || results.empty()) {
+    throw Error(ErrorCode::bad_input,
+                fmt::format("--listen {}:{}: {}", options.listen_host, options.listen_port, ec.message()), "listen");
+  }
+  return results.begin()->endpoint();
+}
+
+}  // namespace
+
+int serve(const ServerOptions& options, const std::function<void(const Record&)>& on_listening) {
+  CaFiles files{options.dir};
+  CaIdentity ca = load_ca(files);
+  server::Registry registry(files.registry());
+  server::Api api(registry, ca, {read_token(options.token_file), options.validity_days,
+                                 options.claim_attempts_per_minute, !options.plain_http});
+  asio::ssl::context tls(asio::ssl::context::tls_server);
+  Shared shared{options, api};
+  if (!options.plain_http) {
+    SSL_CTX_set_min_proto_version(tls.native_handle(), TLS1_2_VERSION);
+    boost::system::error_code ec;
+    tls.use_certificate_chain_file(files.server_cert().string(), ec);
+    if (!ec) tls.use_private_key_file(files.server_key().string(), asio::ssl::context::pem, ec);
+    if (ec) throw Error(ErrorCode::io, fmt::format("server certificate or key in {}: {}", files.dir.string(),
+                                                   ec.message()), "dir");
+    shared.tls = &tls;
+  }
+  const int threads = options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  asio::io_context io(threads);
+  tcp::acceptor acceptor(io);
+  tcp::endpoint endpoint = listen_endpoint(io, options);
+  boost::system::error_code ec;
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    throw Error(ErrorCode::io, fmt::format("cannot listen on {}:{}: {}", options.listen_host, options.listen_port,
+                                           ec.message()), "listen");
+  }
+  asio::signal_set signals(io, SIGTERM, SIGINT);
+  signals.async_wait([&](const boost::system::error_code& error, int) {
+    if (error) return;
+    shared.stopping = true;
+    boost::system::error_code ignored;
+    acceptor.close(ignored);
+    asio::co_spawn(io, drain_then_stop(io, shared), asio::detached);
+  });
+  asio::co_spawn(io, accept_loop(acceptor, shared), asio::detached);
+
+  auto bound = acceptor.local_endpoint();
+  std::string host = bound.address().is_v6() ? "[" + bound.address().to_string() + "]" : bound.address().to_string();
+  Record listening = Record::object();
+  listening["listening"] = fmt::format("{}://{}:{}", options.plain_http ? "http" : "https", host, bound.port());
+  listening["ca_cert"] = files.ca_cert().string();
+  on_listening(listening);
+
+  std::vector<std::thread> workers;
+  for (int i = 1; i < threads; ++i) workers.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& worker : workers) worker.join();
+  return 0;
+}
+
+}  // namespace provision::ca

@@ -1,0 +1,288 @@
+#include "registry.hpp"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <fmt/format.h>
+
+#include "provision/error.hpp"
+
+namespace provision::ca::server {
+namespace {
+
+constexpr std::size_t kMaxBatch = 512;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS devices (
+  uuid TEXT PRIMARY KEY,
+  mac TEXT NOT NULL UNIQUE,
+  chip TEXT NOT NULL,
+  psk TEXT NOT NULL,
+  pop_sha256 TEXT NOT NULL DEFAULT '',
+  certificate TEXT NOT NULL,
+  private_key TEXT NOT NULL DEFAULT '',
+  serial TEXT NOT NULL UNIQUE,
+  expiry TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  owner TEXT NOT NULL DEFAULT '',
+  device_name TEXT NOT NULL DEFAULT '',
+  location TEXT NOT NULL DEFAULT '',
+  claimed_at TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  uuid TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  user_id TEXT NOT NULL DEFAULT '',
+  at TEXT NOT NULL,
+  detail TEXT NOT NULL DEFAULT ''
+);
+)sql";
+
+constexpr const char* kColumns =
+    "uuid, mac, chip, psk, pop_sha256, certificate, private_key, serial, expiry, created_at, updated_at, owner, "
+    "device_name, location, claimed_at";
+
+[[noreturn]] void db_error(sqlite3* db, std::string_view what) {
+  throw Error(ErrorCode::io, fmt::format("registry: {}: {}", what, db ? sqlite3_errmsg(db) : "out of memory"),
+              "registry");
+}
+
+void exec(sqlite3* db, const char* sql) {
+  if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) db_error(db, sql);
+}
+
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) : db_(db) {
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) db_error(db, "prepare");
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  void bind(int index, const std::string& text) {
+    sqlite3_bind_text(stmt_, index, text.c_str(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  }
+  bool step() {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    db_error(db_, "step");
+  }
+  void reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  std::string text(int column) {
+    auto* p = sqlite3_column_text(stmt_, column);
+    return p ? reinterpret_cast<const char*>(p) : "";
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+DeviceRow row_of(Statement& s) {
+  return DeviceRow{s.text(0), s.text(1),  s.text(2),  s.text(3),  s.text(4),  s.text(5),  s.text(6), s.text(7),
+                   s.text(8), s.text(9), s.text(10), s.text(11), s.text(12), s.text(13), s.text(14)};
+}
+
+std::vector<DeviceRow> select_all(sqlite3* db) {
+  Statement select(db, fmt::format("SELECT {} FROM devices ORDER BY rowid", kColumns).c_str());
+  std::vector<DeviceRow> rows;
+  while (select.step()) rows.push_back(row_of(select));
+  return rows;
+}
+
+sqlite3* open_db(const std::filesystem::path& path, int flags) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+    std::string why = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    throw Error(ErrorCode::io, fmt::format("registry {}: {}; run espprov-ca init first", path.string(), why),
+                "registry");
+  }
+  sqlite3_busy_timeout(db, 5000);
+  return db;
+}
+
+}  // namespace
+
+std::string now_rfc3339_ms() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  return fmt::format("{}.{:03}Z", buf, ms);
+}
+
+// The rows a batch has written, seen by later jobs of the same batch; merged into the cache after the commit.
+class BatchTransaction final : public Transaction {
+ public:
+  BatchTransaction(Registry& registry, Statement& upsert, Statement& event)
+      : registry_(registry), upsert_(upsert), event_(event) {}
+  const DeviceRow* find_uuid(const std::string& uuid) override {
+    if (auto it = written_.find(uuid); it != written_.end()) return &it->second;
+    if (auto it = registry_.by_uuid_.find(uuid); it != registry_.by_uuid_.end()) return &it->second;
+    return nullptr;
+  }
+  const DeviceRow* find_mac(const std::string& mac) override {
+    for (auto& [uuid, row] : written_) {
+      if (row.mac == mac) return &row;
+    }
+    auto it = registry_.uuid_by_mac_.find(mac);
+    return it == registry_.uuid_by_mac_.end() ? nullptr : find_uuid(it->second);
+  }
+  void upsert(const DeviceRow& row) override {
+    const std::string* fields[] = {&row.uuid,        &row.mac,        &row.chip,       &row.psk,    &row.pop_sha256,
+                                   &row.certificate, &row.private_key, &row.serial,     &row.expiry, &row.created_at,
+                                   &row.updated_at,  &row.owner,      &row.device_name, &row.location,
+                                   &row.claimed_at};
+    for (int i = 0; i < 15; ++i) upsert_.bind(i + 1, *fields[i]);
+    upsert_.step();
+    upsert_.reset();
+    written_[row.uuid] = row;
+  }
+  void event(const std::string& uuid, const std::string& kind, const std::string& user_id,
+             const std::string& detail) override {
+    event_.bind(1, uuid);
+    event_.bind(2, kind);
+    event_.bind(3, user_id);
+    event_.bind(4, now_rfc3339_ms());
+    event_.bind(5, detail);
+    event_.step();
+    event_.reset();
+  }
+  std::unordered_map<std::string, DeviceRow>& written() { return written_; }
+
+ private:
+  Registry& registry_;
+  Statement& upsert_;
+  Statement& event_;
+  std::unordered_map<std::string, DeviceRow> written_;
+};
+
+Registry::Registry(const std::filesystem::path& path) {
+  // Created 0600 before SQLite opens it: the WAL and shared-memory files then take the same mode.
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    throw Error(ErrorCode::io, fmt::format("registry {}: {}", path.string(), std::strerror(errno)), "registry");
+  }
+  ::close(fd);
+  db_ = open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
+  exec(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
+  exec(db_, kSchema);
+  for (auto& row : select_all(db_)) {
+    uuid_by_mac_[row.mac] = row.uuid;
+    by_uuid_[row.uuid] = std::move(row);
+  }
+  writer_ = std::thread([this] { writer_loop(); });
+}
+
+Registry::~Registry() {
+  {
+    std::lock_guard lock(queue_mutex_);
+    stopping_ = true;
+  }
+  queue_ready_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  sqlite3_close(db_);
+}
+
+std::optional<DeviceRow> Registry::find_uuid(const std::string& uuid) const {
+  std::shared_lock lock(cache_mutex_);
+  auto it = by_uuid_.find(uuid);
+  if (it == by_uuid_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<DeviceRow> Registry::find_mac(const std::string& mac) const {
+  std::shared_lock lock(cache_mutex_);
+  auto it = uuid_by_mac_.find(mac);
+  if (it == uuid_by_mac_.end()) return std::nullopt;
+  return by_uuid_.at(it->second);
+}
+
+std::size_t Registry::size() const {
+  std::shared_lock lock(cache_mutex_);
+  return by_uuid_.size();
+}
+
+void Registry::submit(Job job, std::function<void(std::exception_ptr)> done) {
+  {
+    std::lock_guard lock(queue_mutex_);
+    queue_.push_back(Pending{std::move(job), std::move(done)});
+  }
+  queue_ready_.notify_one();
+}
+
+void Registry::writer_loop() {
+  for (;;) {
+    std::vector<Pending> batch;
+    {
+      std::unique_lock lock(queue_mutex_);
+      queue_ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything queued has been committed
+      while (!queue_.empty() && batch.size() < kMaxBatch) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    run_batch(batch);
+  }
+}
+
+void Registry::run_batch(std::vector<Pending>& batch) {
+  std::exception_ptr commit_error;
+  try {
+    static const std::string upsert_sql = fmt::format(
+        "INSERT OR REPLACE INTO devices ({}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", kColumns);
+    Statement upsert(db_, upsert_sql.c_str());
+    Statement event(db_, "INSERT INTO events (uuid, kind, user_id, at, detail) VALUES (?,?,?,?,?)");
+    exec(db_, "BEGIN IMMEDIATE");
+    BatchTransaction transaction(*this, upsert, event);
+    {
+      std::shared_lock lock(cache_mutex_);  // only this thread writes the cache; readers may share it
+      // Jobs decide outcomes in their own state and only throw on a database failure, which fails the batch.
+      for (auto& pending : batch) pending.job(transaction);
+    }
+    exec(db_, "COMMIT");
+    std::unique_lock lock(cache_mutex_);
+    for (auto& [uuid, row] : transaction.written()) {
+      uuid_by_mac_[row.mac] = uuid;
+      by_uuid_[uuid] = std::move(row);
+    }
+  } catch (...) {
+    commit_error = std::current_exception();
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  for (auto& pending : batch) pending.done(commit_error);
+}
+
+std::vector<DeviceRow> Registry::read_all(const std::filesystem::path& path) {
+  if (!std::filesystem::exists(path)) {
+    throw Error(ErrorCode::io, fmt::format("no registry at {}; run espprov-ca init DIR first", path.string()),
+                "dir");
+  }
+  sqlite3* db = open_db(path, SQLITE_OPEN_READONLY);
+  try {
+    auto rows = select_all(db);
+    sqlite3_close(db);
+    return rows;
+  } catch (...) {
+    sqlite3_close(db);
+    throw;
+  }
+}
+
+}  // namespace provision::ca::server

@@ -1,0 +1,52 @@
+// The CA client's connection: HTTP/1.1 over TCP or TLS with Boost.Beast, one request at a time, kept alive
+// between requests. Private to lib/ca; the public face is provision/ca.hpp.
+#pragma once
+
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "provision/ca.hpp"
+
+namespace provision::ca {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using Clock = std::chrono::steady_clock;
+
+struct Client::Impl {
+  ClientOptions options;
+  CaUrl url;
+  asio::ssl::context tls{asio::ssl::context::tls_client};
+};
+
+struct HttpAnswer {
+  int status = 0;
+  std::string body;
+};
+
+struct Connection::State {
+  std::shared_ptr<Client::Impl> client;
+  asio::any_io_executor executor;
+  std::optional<beast::tcp_stream> tcp;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
+  beast::flat_buffer buffer;
+  bool open = false;
+  std::string tls_version;
+  double last_connect_ms = 0;
+
+  // Opens the connection (TCP connect within connect_timeout, then the TLS handshake with peer and host name
+  // verification). Throws Error(ca_unreachable) or Error(ca_tls).
+  asio::awaitable<void> connect(Clock::time_point deadline);
+  // One request and its answer on the open (or a fresh) connection; a kept-alive connection the CA has closed
+  // meanwhile is reopened once. Throws Error(ca_unreachable) on connection failures and timeouts.
+  asio::awaitable<HttpAnswer> exchange(http::verb verb, const std::string& target, const std::string& body,
+                                       Clock::time_point deadline);
+  void close();
+};
+
+}  // namespace provision::ca
