@@ -6,7 +6,7 @@ if ! command -v node >/dev/null 2>&1; then
   echo "SKIPPED: node is not installed"
   exit 77
 fi
-if [ ! -d node_modules/esptool-js ]; then
+if [ ! -d node_modules/esptool-js ] || [ ! -d node_modules/improv-wifi-serial-sdk ]; then
   echo "SKIPPED: tests/js/node_modules is missing; run 'npm ci' in tests/js (scripts/setup does)"
   exit 77
 fi

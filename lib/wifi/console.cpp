@@ -1,0 +1,214 @@
+// The AT console client: lines over a Link, commands with their final line, unsolicited lines kept apart.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+
+#include "provision/error.hpp"
+#include "provision/wifi.hpp"
+#include "wifi/console_lines.hpp"
+#include "wifi/shown.hpp"
+
+namespace provision::wifi {
+namespace {
+
+// A booting firmware prints its logs and +READY within a few hundred ms; only then is probing worth a write.
+constexpr Millis kListenBeforeProbe{300};
+constexpr Millis kProbeInterval{500};
+// Answers to probes sent before the console was ready arrive right behind the first one; wait this long for
+// them so none is taken for the next command's final line.
+constexpr Millis kDrainQuiet{150};
+// The firmware drops an Improv frame whose bytes stop for 1 s (PROTOCOL.md 6); the station does the same.
+constexpr Millis kFrameGap{1000};
+// "\r\n" first: an empty line gets no answer, and it ends any partial line the device may hold from boot noise.
+constexpr std::string_view kProbe = "\r\nAT\r\n";
+
+std::string label_of(std::string_view line) {
+  return std::string(line.substr(0, std::min(line.find('='), line.size())));
+}
+
+long long ms(Millis duration) { return static_cast<long long>(duration.count()); }
+
+}  // namespace
+
+struct Console::State {
+  ConsoleLines lines;
+  bool input_idle = false;
+  std::array<std::uint8_t, 512> buffer{};
+};
+
+Console::Console(Link& link, Millis command_timeout)
+    : link_(link), command_timeout_(command_timeout), state_(std::make_unique<State>()) {}
+
+Console::~Console() = default;
+
+asio::awaitable<std::optional<std::string>> Console::next_line(Clock::time_point deadline) {
+  while (true) {
+    if (auto line = state_->lines.next(state_->input_idle)) co_return line;
+    auto now = Clock::now();
+    if (now >= deadline) co_return std::nullopt;
+    auto wait = std::max(Millis(1), std::chrono::ceil<Millis>(deadline - now));
+    bool partial = state_->lines.holds_partial_frame();
+    if (partial) wait = std::min(wait, kFrameGap);
+    std::size_t n = co_await link_.read_some(state_->buffer, wait);
+    if (n == 0) {
+      state_->input_idle = partial;
+      continue;
+    }
+    state_->input_idle = false;
+    state_->lines.feed(std::span(state_->buffer.data(), n));
+  }
+}
+
+asio::awaitable<void> Console::drain_answers(Millis quiet) {
+  while (auto line = co_await next_line(Clock::now() + quiet)) {
+    auto parsed = at::classify(*line);
+    if (at::is_unsolicited(parsed) && parsed.name != "READY") unsolicited_.push_back(std::move(parsed));
+  }
+}
+
+asio::awaitable<void> Console::wait_ready(Millis timeout) {
+  const auto start = Clock::now();
+  const auto deadline = start + timeout;
+  auto next_probe = start + kListenBeforeProbe;
+  int probes_sent = 0;
+  while (true) {
+    auto line = co_await next_line(std::min(deadline, next_probe));
+    if (line) {
+      auto parsed = at::classify(*line);
+      bool ready = (parsed.kind == at::LineKind::data && parsed.name == "READY") ||
+                   (parsed.kind == at::LineKind::ok && probes_sent > 0);
+      if (ready) {
+        if (probes_sent > 0) co_await drain_answers(kDrainQuiet);
+        co_return;
+      }
+      if (at::is_unsolicited(parsed)) unsolicited_.push_back(std::move(parsed));
+    }
+    auto now = Clock::now();
+    if (now >= deadline) {
+      throw Error(ErrorCode::firmware_timeout,
+                  fmt::format("{}: the firmware printed no +READY and answered no AT within {} ms ({} probes sent); "
+                              "check that the board runs the application (not the ROM download mode) at 115200 "
+                              "baud, or give it more time with --ready-timeout",
+                              link_.name(), ms(timeout), probes_sent));
+    }
+    if (now >= next_probe) {
+      co_await link_.write(std::span(reinterpret_cast<const std::uint8_t*>(kProbe.data()), kProbe.size()));
+      ++probes_sent;
+      next_probe = now + kProbeInterval;
+    }
+  }
+}
+
+asio::awaitable<std::vector<at::Line>> Console::command(std::string line, const serial::SecretRanges& secrets,
+                                                        std::optional<Millis> timeout) {
+  const Millis limit = timeout.value_or(command_timeout_);
+  const std::string label = label_of(line);
+  line += at::kLineEnd;
+  co_await link_.write(std::span(reinterpret_cast<const std::uint8_t*>(line.data()), line.size()), secrets);
+  const auto deadline = Clock::now() + limit;
+  std::vector<at::Line> data;
+  while (auto text = co_await next_line(deadline)) {
+    auto parsed = at::classify(*text);
+    switch (parsed.kind) {
+      case at::LineKind::ok:
+        co_return data;
+      case at::LineKind::error:
+        throw firmware_error(label.starts_with("AT+") ? std::string_view(label).substr(3) : label, parsed.name);
+      case at::LineKind::data:
+        if (parsed.name == "READY") {
+          throw Error(ErrorCode::firmware_error,
+                      fmt::format("{}: the firmware restarted (+READY) while {} was running; run the step again",
+                                  link_.name(), label));
+        }
+        if (at::is_unsolicited(parsed)) {
+          unsolicited_.push_back(std::move(parsed));
+        } else {
+          data.push_back(std::move(parsed));
+        }
+        break;
+      case at::LineKind::log:
+        break;
+    }
+  }
+  throw Error(ErrorCode::device_timeout,
+              fmt::format("{}: the firmware gave no final OK/ERROR to {} within {} ms; check that nothing else "
+                          "uses the port and that the board runs the application",
+                          link_.name(), label, ms(limit)));
+}
+
+asio::awaitable<std::optional<at::Line>> Console::wait_unsolicited(std::string_view name, Millis timeout) {
+  auto queued = std::find_if(unsolicited_.begin(), unsolicited_.end(), [&](const at::Line& l) { return l.name == name; });
+  if (queued != unsolicited_.end()) {
+    at::Line found = std::move(*queued);
+    unsolicited_.erase(queued);
+    co_return found;
+  }
+  const auto deadline = Clock::now() + timeout;
+  while (auto text = co_await next_line(deadline)) {
+    auto parsed = at::classify(*text);
+    if (!at::is_unsolicited(parsed)) continue;  // logs, and final lines no command is waiting for
+    if (parsed.name == name) co_return parsed;
+    unsolicited_.push_back(std::move(parsed));
+  }
+  co_return std::nullopt;
+}
+
+Error firmware_error(std::string_view command_name, std::string_view code) {
+  const std::string what = shown(code, 40);
+  if (code == "list_full") {
+    return Error(ErrorCode::wifi_list_full,
+                 fmt::format("the device already holds {} saved networks (its limit); delete one first (espprov wifi "
+                             "delete --ssid S) or reuse a saved SSID",
+                             kMaxSavedNetworks),
+                 "ssid");
+  }
+  if (code == "ssid_length") {
+    return Error(ErrorCode::bad_input,
+                 fmt::format("ssid: the firmware refused its length (ERROR:ssid_length); an SSID has 1..{} bytes",
+                             kSsidMaxBytes),
+                 "ssid");
+  }
+  if (code == "password_length" || code == "password_chars") {
+    return Error(ErrorCode::bad_input,
+                 fmt::format("password: the firmware refused it (ERROR:{}); a passphrase has {}..{} printable ASCII "
+                             "characters, or exactly {} hex digits",
+                             what, kPassphraseMinChars, kPassphraseMaxChars, kRawKeyHexDigits),
+                 "password");
+  }
+  std::string hint;
+  if (code == "not_found") hint = "; that SSID is not saved (espprov wifi list shows the saved ones)";
+  if (code == "busy") hint = "; a connection attempt is running, wait for it and try again";
+  if (code == "flash") hint = "; the device could not write its NVS partition";
+  if (code == "bad_argument" && command_name == "WIFI_PRIO") hint = "; the index must be below the number saved";
+  return Error(ErrorCode::firmware_error, fmt::format("the firmware answered AT+{} with ERROR:{}{}", command_name, what, hint),
+               code == "not_found" ? "ssid" : "");
+}
+
+Error connect_failure(std::string_view ssid, std::string_view reason) {
+  const std::string name = shown(ssid);
+  if (reason == "wrong_password") {
+    return Error(ErrorCode::wifi_wrong_password,
+                 fmt::format("WiFi '{}': the access point refused the password; check it (and --open for an open "
+                             "network)",
+                             name),
+                 "password");
+  }
+  if (reason == "ap_not_found") {
+    return Error(ErrorCode::wifi_ap_not_found,
+                 fmt::format("WiFi '{}': no access point with this SSID in range; check the spelling (SSIDs are "
+                             "case-sensitive) or run espprov wifi scan",
+                             name),
+                 "ssid");
+  }
+  if (reason == "timeout") {
+    return Error(ErrorCode::wifi_timeout,
+                 fmt::format("WiFi '{}': the device reports no connection in time (timeout); check the access point "
+                             "and its signal",
+                             name));
+  }
+  return Error(ErrorCode::wifi_failed,
+               fmt::format("WiFi '{}': the connection failed (reason '{}')", name, shown(reason, 40)));
+}
+
+}  // namespace provision::wifi
