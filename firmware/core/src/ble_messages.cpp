@@ -87,8 +87,9 @@ Reassembler::Result Reassembler::feed(std::string_view fragment) {
   const auto header = static_cast<std::uint8_t>(fragment[0]);
   const std::uint8_t sequence = header & kSequenceMask;
   const bool more = (header & kMoreFragments) != 0;
-  if (sequence == 0) {
-    reset();  // a first fragment always starts over: a client that gave up on a message may begin the next
+  const bool continues_after_wrap = in_message_ && next_sequence_ == 0 && sequence == 0;
+  if (sequence == 0 && !continues_after_wrap) {
+    reset();  // a first fragment starts over: a client that gave up on a message may begin the next
   } else if (!in_message_ || sequence != next_sequence_) {
     reset();
     return Result::out_of_sequence;

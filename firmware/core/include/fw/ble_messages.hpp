@@ -86,8 +86,9 @@ std::optional<std::string> find_field(const std::vector<Tlv>& fields, Field type
 constexpr std::uint8_t kMoreFragments = 0x80;
 std::vector<std::string> fragment(std::string_view message, std::size_t fragment_bytes);
 
-// Joins fragments back into messages. A fragment out of sequence drops what was gathered (and is itself dropped
-// unless it starts a new message); a message longer than the limit is dropped.
+// Joins fragments back into messages. A fragment numbered 0 starts a new message (dropping an unfinished one),
+// except right after fragment 127 of a message in progress, which it continues. Any other fragment out of
+// sequence drops what was gathered and itself; a message longer than the limit is dropped.
 class Reassembler {
  public:
   enum class Result { incomplete, complete, out_of_sequence, too_long };
