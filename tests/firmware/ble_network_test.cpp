@@ -322,3 +322,44 @@ TEST_CASE("fragment numbers run modulo 128 and a gap drops the message", "[ble][
   CHECK_FALSE(joiner.in_message());
   CHECK(fw::blemsg::fragment("", 20) == std::vector<std::string>{std::string(1, '\0')});
 }
+
+TEST_CASE("the example of PROTOCOL.md 7.5 goes over the air byte for byte as documented", "[ble][network]") {
+  Session s;
+  const std::string message =
+      bytes({0x03, 0x01, 0x01, 0x07}) + "HomeNet" + bytes({0x02, 0x15}) + "correct horse battery";
+  REQUIRE(message.size() == 34);
+  REQUIRE(s.phone.write(GattChar::network_request, bytes({0x80}) + message.substr(0, 19)) == AttError::ok);
+  CHECK(s.phone.take_notifications(GattChar::network_response).empty());
+  REQUIRE(s.phone.write(GattChar::network_request, bytes({0x01}) + message.substr(19)) == AttError::ok);
+  CHECK(s.phone.take_notifications(GattChar::network_response) == Lines{bytes({0x00, 0x03, 0x01, 0x00})});
+  CHECK(s.device.send("AT+WIFI_LIST?") == Lines{"+WIFI_LIST:0,\"HomeNet\"", "OK"});
+}
+
+TEST_CASE("a fragment numbered 0 abandons an unfinished request and starts the next", "[ble][network]") {
+  Session s;
+  const auto first = s.phone.fragment(request(kAdd, 1, tlv(kSsid, "Abandoned") + tlv(kPassword, std::string(30, 'p'))));
+  REQUIRE(first.size() >= 2);
+  REQUIRE(s.phone.write(GattChar::network_request, first[0]) == AttError::ok);
+  CHECK(listed_ssids(s.call(request(kList, 2))).empty());
+  CHECK(s.device.send("AT+WIFI_LIST?") == Lines{"OK"});
+}
+
+TEST_CASE("a phone that subscribed without pairing gets no WiFi events", "[ble][network]") {
+  BleDevice device;
+  device.boot();
+  device.platform.access_points.push_back({"HomeNet", "correct horse battery"});
+  device.send("AT+WIFI_ADD=\"HomeNet\",\"correct horse battery\"");
+  Phone stranger(device);
+  stranger.connect();
+  stranger.subscribe(GattChar::network_response);  // CCCD writes need no pairing
+  device.send("AT+WIFI_SELECT=\"HomeNet\"");
+  device.firmware->on_wifi_event(*device.platform.resolve_pending());
+  CHECK(stranger.take_notifications(GattChar::network_response).empty());
+  // The same phone after pairing and one request does get them.
+  stranger.pair_and_bond();
+  CHECK(parse_response(stranger.request(request(kStatus, 1))).status == 0);
+  device.firmware->on_wifi_event(fw::WifiEvent{fw::WifiEvent::Kind::disconnected, {}, 0, fw::WifiFailure::other});
+  const auto event = Phone::join(stranger.take_notifications(GattChar::network_response));
+  REQUIRE(event);
+  CHECK(parse_response(*event).op == kEvent);
+}

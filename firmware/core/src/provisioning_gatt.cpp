@@ -61,6 +61,7 @@ void ProvisioningGatt::on_connected() {
 
 void ProvisioningGatt::on_disconnected() {
   connected_ = false;
+  link_verified_ = false;
   status_subscribed_ = false;
   responses_subscribed_ = false;
   mtu_ = gatt::kDefaultAttMtu;
@@ -83,6 +84,7 @@ AttRead ProvisioningGatt::read(GattChar characteristic, const gatt::LinkSecurity
   if (!(spec.properties & kPropRead)) return {AttError::read_not_permitted, {}};
   if (spec.protected_access) {
     if (AttError error = gatt::check_link_security(link, policy_); error != AttError::ok) return {error, {}};
+    link_verified_ = true;
   }
   switch (characteristic) {
     case GattChar::mac: {
@@ -112,6 +114,7 @@ AttError ProvisioningGatt::write(GattChar characteristic, std::string_view value
   // A peer that has not paired is refused before its bytes are looked at: it cannot even set the error status.
   if (spec.protected_access) {
     if (AttError error = gatt::check_link_security(link, policy_); error != AttError::ok) return error;
+    link_verified_ = true;
   }
   if (value.size() > spec.max_write_bytes) return refuse(AttError::invalid_attribute_value_length);
   switch (characteristic) {
@@ -207,17 +210,21 @@ void ProvisioningGatt::flush_responses() {
   }
 }
 
-// WiFi results (of a SELECT, or a dropped connection) reach a subscribed client as WIFI_EVENT messages.
+// WiFi results (of a SELECT, or a dropped connection) reach a subscribed client as WIFI_EVENT messages, but only
+// on a link that has passed the security check: the stack lets anyone subscribe (CCCD writes need no pairing),
+// and an event names the network and the address.
+bool ProvisioningGatt::wants_events() const { return connected_ && responses_subscribed_ && link_verified_; }
+
 void ProvisioningGatt::on_wifi_connected(const std::string&, int) {
-  if (connected_ && responses_subscribed_) queue_response(encode_wifi_event(service_.status(), nullptr));
+  if (wants_events()) queue_response(encode_wifi_event(service_.status(), nullptr));
 }
 
 void ProvisioningGatt::on_wifi_failed(WifiFailure failure) {
-  if (connected_ && responses_subscribed_) queue_response(encode_wifi_event(service_.status(), &failure));
+  if (wants_events()) queue_response(encode_wifi_event(service_.status(), &failure));
 }
 
 void ProvisioningGatt::on_wifi_disconnected() {
-  if (connected_ && responses_subscribed_) queue_response(encode_wifi_event(service_.status(), nullptr));
+  if (wants_events()) queue_response(encode_wifi_event(service_.status(), nullptr));
 }
 
 }  // namespace fw

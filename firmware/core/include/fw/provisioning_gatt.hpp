@@ -86,6 +86,7 @@ class ProvisioningGatt : public WifiListener {
   void set_status(ProvisioningStatus status);
   void queue_response(const std::string& message);
   std::size_t fragment_bytes() const;
+  bool wants_events() const;
 
   Platform& platform_;
   ProvisioningService& service_;
@@ -94,6 +95,9 @@ class ProvisioningGatt : public WifiListener {
   ProvisioningStatus status_ = ProvisioningStatus::ready;
   DeferredAction deferred_ = DeferredAction::none;
   bool connected_ = false;
+  // A protected access passed the security check on this link. LE links never lose encryption without
+  // disconnecting, so it stays true until the link ends.
+  bool link_verified_ = false;
   bool status_subscribed_ = false;
   bool responses_subscribed_ = false;
   std::uint16_t mtu_ = gatt::kDefaultAttMtu;
