@@ -12,7 +12,7 @@ using fwtest::BleDevice;
 using fwtest::Phone;
 using State = fw::ProvisioningMode::State;
 
-TEST_CASE("provisioning mode starts at boot without WiFi or when asked for, not otherwise", "[ble][mode]") {
+TEST_CASE("provisioning mode starts at boot without WiFi or when asked for, not otherwise", "[ble][ble_mode]") {
   ProvisioningMode mode;
   CHECK(mode.boot(0, false, false) == ModeAction::start_advertising);
   CHECK(mode.state() == State::advertising);
@@ -21,7 +21,7 @@ TEST_CASE("provisioning mode starts at boot without WiFi or when asked for, not 
   CHECK(mode.boot(0, true, true) == ModeAction::start_advertising);
 }
 
-TEST_CASE("advertising stops 60 s after it started when nobody connects", "[ble][mode]") {
+TEST_CASE("advertising stops 60 s after it started when nobody connects", "[ble][ble_mode]") {
   ProvisioningMode mode;
   REQUIRE(mode.boot(1000, false, false) == ModeAction::start_advertising);
   CHECK(mode.tick(60999) == ModeAction::none);
@@ -31,7 +31,7 @@ TEST_CASE("advertising stops 60 s after it started when nobody connects", "[ble]
   CHECK(mode.tick(200000) == ModeAction::none);
 }
 
-TEST_CASE("a connection holds provisioning mode; a disconnect advertises again for a fresh 60 s", "[ble][mode]") {
+TEST_CASE("a connection holds provisioning mode; a disconnect advertises again for a fresh 60 s", "[ble][ble_mode]") {
   ProvisioningMode mode;
   mode.boot(0, false, false);
   CHECK(mode.connected(59000) == ModeAction::none);
@@ -42,7 +42,7 @@ TEST_CASE("a connection holds provisioning mode; a disconnect advertises again f
   CHECK(mode.tick(560000) == ModeAction::stop_advertising);
 }
 
-TEST_CASE("holding BOOT 3 s enters provisioning mode; 2.9 s does not", "[ble][mode]") {
+TEST_CASE("holding BOOT 3 s enters provisioning mode; 2.9 s does not", "[ble][ble_mode]") {
   SECTION("2.9 s then release") {
     ProvisioningMode mode;
     mode.boot(0, true, false);
@@ -82,7 +82,7 @@ TEST_CASE("holding BOOT 3 s enters provisioning mode; 2.9 s does not", "[ble][mo
 }
 
 TEST_CASE("a hold while advertising restarts the window; while connected or restarting it does nothing",
-          "[ble][mode]") {
+          "[ble][ble_mode]") {
   ProvisioningMode mode;
   mode.boot(0, false, false);
   mode.button(true, 50000);
@@ -100,7 +100,7 @@ TEST_CASE("a hold while advertising restarts the window; while connected or rest
   CHECK(mode.state() == State::restarting);
 }
 
-TEST_CASE("an unconfigured board advertises LED_WiFi_Config at boot and stops after 60 s", "[ble][mode]") {
+TEST_CASE("an unconfigured board advertises LED_WiFi_Config at boot and stops after 60 s", "[ble][ble_mode]") {
   BleDevice device;
   const auto boot = device.boot();
   CHECK(std::find(boot.begin(), boot.end(), "ble provisioning: advertising as LED_WiFi_Config") != boot.end());
@@ -114,7 +114,7 @@ TEST_CASE("an unconfigured board advertises LED_WiFi_Config at boot and stops af
   CHECK(device.radio.advertising_starts == 1);
 }
 
-TEST_CASE("the advertised name is configurable", "[ble][mode]") {
+TEST_CASE("the advertised name is configurable", "[ble][ble_mode]") {
   fw::BleOptions options;
   options.device_name = "Porch-Light";
   BleDevice device(options);
@@ -122,7 +122,7 @@ TEST_CASE("the advertised name is configurable", "[ble][mode]") {
   CHECK(device.radio.advertised_name == "Porch-Light");
 }
 
-TEST_CASE("a configured board advertises only after BOOT is held 3 s, not 2.9 s", "[ble][mode]") {
+TEST_CASE("a configured board advertises only after BOOT is held 3 s, not 2.9 s", "[ble][ble_mode]") {
   BleDevice device;
   device.boot();
   device.send("AT+WIFI_ADD=\"HomeNet\",\"\"");
@@ -142,7 +142,7 @@ TEST_CASE("a configured board advertises only after BOOT is held 3 s, not 2.9 s"
   CHECK_FALSE(device.radio.advertising);
 }
 
-TEST_CASE("a phone that connects and leaves gets advertising back for another 60 s", "[ble][mode]") {
+TEST_CASE("a phone that connects and leaves gets advertising back for another 60 s", "[ble][ble_mode]") {
   BleDevice device;
   device.boot();
   device.advance_ms(30000);
@@ -158,7 +158,7 @@ TEST_CASE("a phone that connects and leaves gets advertising back for another 60
   CHECK_FALSE(device.radio.advertising);
 }
 
-TEST_CASE("without an attached radio the firmware has no BLE and the button does nothing", "[ble][mode]") {
+TEST_CASE("without an attached radio the firmware has no BLE and the button does nothing", "[ble][ble_mode]") {
   fwtest::Device device;
   device.boot();
   CHECK(device.firmware->ble() == nullptr);

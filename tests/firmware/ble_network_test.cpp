@@ -83,7 +83,7 @@ struct Session {
 }  // namespace
 
 TEST_CASE("LIST over BLE shows the networks saved over the console, in priority order, without passwords",
-          "[ble][network]") {
+          "[ble][ble_network]") {
   Session s;
   s.device.send("AT+WIFI_ADD=\"HomeNet\",\"correct horse battery\"");
   s.device.send("AT+WIFI_ADD=\"Office\",\"\"");
@@ -95,7 +95,7 @@ TEST_CASE("LIST over BLE shows the networks saved over the console, in priority 
   CHECK(s.phone.request(request(kList, 8)).find("correct horse") == std::string::npos);
 }
 
-TEST_CASE("ADD over BLE saves at the lowest priority and shows in AT+WIFI_LIST?", "[ble][network]") {
+TEST_CASE("ADD over BLE saves at the lowest priority and shows in AT+WIFI_LIST?", "[ble][ble_network]") {
   Session s;
   s.device.send("AT+WIFI_ADD=\"Office\",\"\"");
   CHECK(s.call(request(kAdd, 1, tlv(kSsid, "HomeNet") + tlv(kPassword, "correct horse battery"))).status == 0);
@@ -108,7 +108,7 @@ TEST_CASE("ADD over BLE saves at the lowest priority and shows in AT+WIFI_LIST?"
   CHECK(s.call(request(kAdd, 5, tlv(kSsid, "x") + tlv(kPassword, std::string(20, '\x01')))).status == 0x04);
 }
 
-TEST_CASE("the ninth network is refused over BLE with list_full", "[ble][network]") {
+TEST_CASE("the ninth network is refused over BLE with list_full", "[ble][ble_network]") {
   Session s;
   for (int i = 0; i < 8; ++i) {
     REQUIRE(s.call(request(kAdd, i, tlv(kSsid, "net" + std::to_string(i)) + tlv(kPassword, ""))).status == 0);
@@ -122,7 +122,7 @@ TEST_CASE("the ninth network is refused over BLE with list_full", "[ble][network
 }
 
 TEST_CASE("MOVE reorders and DELETE removes, with not_found and bad_argument as on the console",
-          "[ble][network]") {
+          "[ble][ble_network]") {
   Session s;
   for (const char* name : {"a", "b", "c"}) s.device.send(std::string("AT+WIFI_ADD=\"") + name + "\",\"\"");
   CHECK(s.call(request(kMove, 1, tlv(kSsid, "c") + tlv(kIndex, bytes({0})))).status == 0);
@@ -134,7 +134,7 @@ TEST_CASE("MOVE reorders and DELETE removes, with not_found and bad_argument as 
   CHECK(s.device.send("AT+WIFI_LIST?") == Lines{"+WIFI_LIST:0,\"c\"", "+WIFI_LIST:1,\"b\"", "OK"});
 }
 
-TEST_CASE("SELECT switches to a saved network and the result arrives as a WIFI_EVENT", "[ble][network]") {
+TEST_CASE("SELECT switches to a saved network and the result arrives as a WIFI_EVENT", "[ble][ble_network]") {
   Session s;
   s.device.platform.access_points.push_back({"HomeNet", "correct horse battery", -48});
   s.device.send("AT+WIFI_ADD=\"Office\",\"wrong password!\"");
@@ -163,7 +163,7 @@ TEST_CASE("SELECT switches to a saved network and the result arrives as a WIFI_E
   CHECK(s.call(request(kSelect, 3, tlv(kSsid, "Elsewhere"))).status == 0x07);
 }
 
-TEST_CASE("WIFI_STATUS reports the state, SSID, IP and RSSI", "[ble][network]") {
+TEST_CASE("WIFI_STATUS reports the state, SSID, IP and RSSI", "[ble][ble_network]") {
   Session s;
   const Response r = s.call(request(kStatus, 4));
   CHECK(r.status == 0);
@@ -172,7 +172,7 @@ TEST_CASE("WIFI_STATUS reports the state, SSID, IP and RSSI", "[ble][network]") 
   CHECK(r.fields[2].value == bytes({0, 0, 0, 0}));
 }
 
-TEST_CASE("SCAN lists access points strongest first and marks the saved ones", "[ble][network]") {
+TEST_CASE("SCAN lists access points strongest first and marks the saved ones", "[ble][ble_network]") {
   Session s;
   s.device.platform.access_points.push_back({"Weak", "", -80, fw::WifiAuth::open, 1});
   s.device.platform.access_points.push_back({"HomeNet", "x", -40, fw::WifiAuth::wpa2_wpa3, 11});
@@ -197,7 +197,7 @@ TEST_CASE("SCAN lists access points strongest first and marks the saved ones", "
   CHECK(second[4].value == bytes({0}));
 }
 
-TEST_CASE("a long list is fragmented to the ATT MTU and joins back whole", "[ble][network]") {
+TEST_CASE("a long list is fragmented to the ATT MTU and joins back whole", "[ble][ble_network]") {
   Session s;
   Lines names;
   for (int i = 0; i < 8; ++i) {
@@ -215,7 +215,7 @@ TEST_CASE("a long list is fragmented to the ATT MTU and joins back whole", "[ble
   CHECK(again.substr(2) == message.substr(2));
 }
 
-TEST_CASE("a request split into fragments is joined before it runs", "[ble][network]") {
+TEST_CASE("a request split into fragments is joined before it runs", "[ble][ble_network]") {
   Session s;
   const std::string add = request(kAdd, 1, tlv(kSsid, std::string(32, 'S')) + tlv(kPassword, std::string(64, 'a')));
   const auto fragments = s.phone.fragment(add);
@@ -229,7 +229,7 @@ TEST_CASE("a request split into fragments is joined before it runs", "[ble][netw
   CHECK(s.device.send("AT+WIFI_LIST?").at(0) == "+WIFI_LIST:0,\"" + std::string(32, 'S') + "\"");
 }
 
-TEST_CASE("a disconnect mid-request drops it; the next link starts clean", "[ble][network]") {
+TEST_CASE("a disconnect mid-request drops it; the next link starts clean", "[ble][ble_network]") {
   Session s;
   const std::string add = request(kAdd, 1, tlv(kSsid, "HomeNet") + tlv(kPassword, "correct horse battery"));
   const auto fragments = s.phone.fragment(add);
@@ -248,7 +248,7 @@ TEST_CASE("a disconnect mid-request drops it; the next link starts clean", "[ble
   CHECK(s.device.send("AT+WIFI_LIST?") == Lines{"+WIFI_LIST:0,\"HomeNet\"", "OK"});
 }
 
-TEST_CASE("malformed, unknown and too long requests get an error response", "[ble][network]") {
+TEST_CASE("malformed, unknown and too long requests get an error response", "[ble][ble_network]") {
   Session s;
   CHECK(s.call(request(kDelete, 1)).status == 0x11);                                    // no SSID
   CHECK(s.call(request(kDelete, 2, bytes({kSsid, 10, 'a'}))).status == 0x11);          // runs past the end
@@ -266,7 +266,7 @@ TEST_CASE("malformed, unknown and too long requests get an error response", "[bl
 }
 
 TEST_CASE("a phone that does not subscribe pulls the response by reading, one fragment per read",
-          "[ble][network]") {
+          "[ble][ble_network]") {
   BleDevice device;
   device.boot();
   Phone phone(device);
@@ -288,7 +288,7 @@ TEST_CASE("a phone that does not subscribe pulls the response by reading, one fr
   CHECK(listed_ssids(parse_response(*Phone::join(pulled))).size() == 4);
 }
 
-TEST_CASE("fragments the stack cannot take yet are sent on a later poll, in order", "[ble][network]") {
+TEST_CASE("fragments the stack cannot take yet are sent on a later poll, in order", "[ble][ble_network]") {
   Session s;
   for (int i = 0; i < 4; ++i) s.device.send("AT+WIFI_ADD=\"network-" + std::to_string(i) + "\",\"\"");
   s.device.radio.refuse_notifications = true;
@@ -303,7 +303,7 @@ TEST_CASE("fragments the stack cannot take yet are sent on a later poll, in orde
   CHECK(listed_ssids(parse_response(*joined)).size() == 4);
 }
 
-TEST_CASE("fragment numbers run modulo 128 and a gap drops the message", "[ble][network]") {
+TEST_CASE("fragment numbers run modulo 128 and a gap drops the message", "[ble][ble_network]") {
   const std::string message(300 * 4, 'm');
   const auto fragments = fw::blemsg::fragment(message, 5);  // 4 message bytes each: 300 fragments
   REQUIRE(fragments.size() == 300);
@@ -323,7 +323,7 @@ TEST_CASE("fragment numbers run modulo 128 and a gap drops the message", "[ble][
   CHECK(fw::blemsg::fragment("", 20) == std::vector<std::string>{std::string(1, '\0')});
 }
 
-TEST_CASE("the example of PROTOCOL.md 7.5 goes over the air byte for byte as documented", "[ble][network]") {
+TEST_CASE("the example of PROTOCOL.md 7.5 goes over the air byte for byte as documented", "[ble][ble_network]") {
   Session s;
   const std::string message =
       bytes({0x03, 0x01, 0x01, 0x07}) + "HomeNet" + bytes({0x02, 0x15}) + "correct horse battery";
@@ -335,7 +335,7 @@ TEST_CASE("the example of PROTOCOL.md 7.5 goes over the air byte for byte as doc
   CHECK(s.device.send("AT+WIFI_LIST?") == Lines{"+WIFI_LIST:0,\"HomeNet\"", "OK"});
 }
 
-TEST_CASE("a fragment numbered 0 abandons an unfinished request and starts the next", "[ble][network]") {
+TEST_CASE("a fragment numbered 0 abandons an unfinished request and starts the next", "[ble][ble_network]") {
   Session s;
   const auto first = s.phone.fragment(request(kAdd, 1, tlv(kSsid, "Abandoned") + tlv(kPassword, std::string(30, 'p'))));
   REQUIRE(first.size() >= 2);
@@ -344,7 +344,7 @@ TEST_CASE("a fragment numbered 0 abandons an unfinished request and starts the n
   CHECK(s.device.send("AT+WIFI_LIST?") == Lines{"OK"});
 }
 
-TEST_CASE("a phone that subscribed without pairing gets no WiFi events", "[ble][network]") {
+TEST_CASE("a phone that subscribed without pairing gets no WiFi events", "[ble][ble_network]") {
   BleDevice device;
   device.boot();
   device.platform.access_points.push_back({"HomeNet", "correct horse battery"});
