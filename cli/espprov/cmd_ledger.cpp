@@ -27,6 +27,7 @@ void setup(CLI::App& app) {
       "Examples:\n"
       "  espprov ledger list\n"
       "  espprov ledger show A0:B1:C2:D3:E4:F5\n"
+      "  espprov ledger forget A0:B1:C2:D3:E4:F5                 (the CA keeps its registration)\n"
       "  espprov ledger export --format csv > devices.csv        (secrets left out)\n"
       "  espprov ledger export --format json --include-secrets   (for a backend import; handle with care)");
 
@@ -66,6 +67,25 @@ void setup(CLI::App& app) {
     }
     auto row = provision::ledger_row(*entry, options->include_secrets);
     row["events"] = ledger.events(mac);
+    espprov::emit(row);
+  });
+
+  auto* forget = ledger->add_subcommand(
+      "forget", "Remove one device from the ledger; its next run makes a new PSK (a CA holding the old one answers 409)");
+  forget->add_option("mac", options->mac, "The device's MAC (any spelling)")->required();
+  add_ledger_option(*forget, *options);
+  espprov::add_output_options(*forget);
+  forget->callback([options] {
+    const std::string mac = provision::mac_colon(provision::parse_mac(options->mac));
+    provision::Ledger ledger(ledger_path(*options));
+    auto entry = ledger.find(mac);
+    if (!entry) {
+      throw provision::Error(provision::ErrorCode::bad_input,
+                             "mac: " + mac + " is not in the ledger " + ledger.path().string(), "mac");
+    }
+    ledger.forget(mac);
+    provision::Record row = provision::ledger_row(*entry, false);
+    row["forgotten"] = true;
     espprov::emit(row);
   });
 

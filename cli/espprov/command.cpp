@@ -7,6 +7,7 @@
 #include <iostream>
 #include <mutex>
 
+#include "progress_display.hpp"
 #include "provision/files.hpp"
 
 namespace espprov {
@@ -105,7 +106,10 @@ void emit_many(const std::vector<provision::Record>& records) {
 provision::ProgressSink progress_sink() {
   std::string mode = output_options().progress;
   if (mode == "none") return {};
-  if (mode == "auto") mode = "plain";
+  if (mode == "auto") {
+    if (::isatty(STDERR_FILENO)) return live_progress_sink();
+    mode = "plain";
+  }
   auto lock = std::make_shared<std::mutex>();
   if (mode == "ndjson") {
     return [lock](const provision::ProgressEvent& e) {

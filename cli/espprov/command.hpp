@@ -45,6 +45,11 @@ void emit_many(const std::vector<provision::Record>& records);
 // Progress on stderr per --progress: plain lines, NDJSON events, or nothing. Never prints secrets.
 provision::ProgressSink progress_sink();
 
+// Thrown when the records are already printed and only the exit code remains (many devices, some failed).
+struct ExitWith {
+  int code;
+};
+
 // Thrown to pass an earlier step's error record through a pipe.
 struct UpstreamFailure {
   provision::Record record;

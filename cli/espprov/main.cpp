@@ -45,6 +45,8 @@ int main(int argc, char** argv) {
     provision::Error error(provision::ErrorCode::usage, e.what());
     return fail(provision::error_record(error), error.code(),
                 std::string(e.what()) + " (see espprov --help, or espprov SUBCOMMAND --help)");
+  } catch (const espprov::ExitWith& done) {
+    return done.code;
   } catch (const espprov::UpstreamFailure& upstream) {
     return fail(upstream.record, upstream.code, "an earlier step failed: " + upstream.message);
   } catch (const provision::Error& e) {

@@ -28,25 +28,51 @@ Clock::duration from_ms(double ms) {
 
 }  // namespace
 
+namespace {
+
+PtyHandle open_board_pty() {
+  PtyHandle pty;
+  char name[128] = {};
+  termios raw{};
+  cfmakeraw(&raw);
+  cfsetspeed(&raw, B115200);
+  if (::openpty(&pty.master_fd, &pty.held_slave_fd, name, &raw, nullptr) != 0) {
+    throw std::runtime_error("cannot open a pseudo-terminal: " + std::string(std::strerror(errno)));
+  }
+  pty.port = name;
+  ::fcntl(pty.master_fd, F_SETFL, ::fcntl(pty.master_fd, F_GETFL) | O_NONBLOCK);
+  ::fcntl(pty.master_fd, F_SETFD, FD_CLOEXEC);
+  ::fcntl(pty.held_slave_fd, F_SETFD, FD_CLOEXEC);
+  return pty;
+}
+
+}  // namespace
+
 Device::Device(const DeviceConfig& config, std::unique_ptr<FlashImage> flash, const std::vector<AccessPoint>& aps)
+    : Device(config, std::move(flash), aps, open_board_pty()) {}
+
+Device::Device(const DeviceConfig& config, std::unique_ptr<FlashImage> flash, const std::vector<AccessPoint>& aps,
+               PtyHandle pty)
     : config_(config),
       flash_(std::move(flash)),
       access_points_(aps),
       registers_(config.chip, config.mac, config.flash_size),
       loader_(config.chip, registers_, *flash_),
       fault_rng_(config.seed * 0x9E3779B97F4A7C15ull + static_cast<std::uint64_t>(config.index)) {
-  char name[128] = {};
-  termios raw{};
-  cfmakeraw(&raw);
-  cfsetspeed(&raw, B115200);
-  if (::openpty(&master_fd_, &held_slave_fd_, name, &raw, nullptr) != 0) {
-    throw std::runtime_error("cannot open a pseudo-terminal: " + std::string(std::strerror(errno)));
-  }
-  port_ = name;
-  ::fcntl(master_fd_, F_SETFL, ::fcntl(master_fd_, F_GETFL) | O_NONBLOCK);
-  ::fcntl(master_fd_, F_SETFD, FD_CLOEXEC);
-  ::fcntl(held_slave_fd_, F_SETFD, FD_CLOEXEC);
+  master_fd_ = pty.master_fd;
+  held_slave_fd_ = pty.held_slave_fd;
+  port_ = pty.port;
   reset_into(config.boot_mode, Clock::now());
+}
+
+PtyHandle Device::release_pty() {
+  app_.reset();
+  PtyHandle pty{master_fd_, held_slave_fd_, port_};
+  // What the old board sent and nobody read is gone with it.
+  ::tcflush(held_slave_fd_, TCIFLUSH);
+  master_fd_ = -1;
+  held_slave_fd_ = -1;
+  return pty;
 }
 
 Device::~Device() {

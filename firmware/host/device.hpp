@@ -42,9 +42,20 @@ struct DeviceConfig {
   std::uint64_t seed = 0;
 };
 
+// The board's end of its USB-UART: a pty whose master the simulator drives. Outlives a board when boards are
+// swapped on one port (the station's port name stays).
+struct PtyHandle {
+  int master_fd = -1;
+  int held_slave_fd = -1;
+  std::string port;
+};
+
 class Device {
  public:
   Device(const DeviceConfig& config, std::unique_ptr<FlashImage> flash, const std::vector<AccessPoint>& aps);
+  // A board plugged into an existing port (see Simulator's `swap`).
+  Device(const DeviceConfig& config, std::unique_ptr<FlashImage> flash, const std::vector<AccessPoint>& aps,
+         PtyHandle pty);
   ~Device();
   Device(const Device&) = delete;
   Device& operator=(const Device&) = delete;
@@ -65,6 +76,8 @@ class Device {
   // Reset as a reset circuit does it: GPIO0 low (download) or released (app).
   enum class ResetOrigin { chip, host_lines };
   void reset_into(DeviceMode mode, Clock::time_point now, ResetOrigin origin = ResetOrigin::chip);
+  // Unplugs the board: its pty is handed over and this device no longer owns it.
+  PtyHandle release_pty();
 
  private:
   static constexpr std::size_t kMaxQueuedInput = 1 << 16;

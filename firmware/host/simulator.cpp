@@ -14,29 +14,12 @@
 
 namespace sim {
 
-Simulator::Simulator(const SimOptions& options) {
+Simulator::Simulator(const SimOptions& options) : options_(options) {
   access_points_ = options.access_points_file ? load_access_points(*options.access_points_file)
                                               : default_access_points();
   std::filesystem::create_directories(options.state_dir);
-  const ChipFacts chip = *find_chip(options.chip);
   const auto macs = derive_macs(options.seed, options.count);
-  const auto table = build_partition_table(options.prov);
-  for (int i = 0; i < options.count; ++i) {
-    auto flash = std::make_unique<FlashImage>(options.state_dir / (mac_file_stem(macs[i]) + ".flash"),
-                                              options.flash_size);
-    if (flash->created()) flash->program(kPartitionTableOffset, table.data(), table.size());
-    DeviceConfig config;
-    config.index = i;
-    config.chip = chip;
-    config.mac = macs[i];
-    config.flash_size = options.flash_size;
-    config.boot_mode = options.boot_mode;
-    config.baud_pacing = options.baud_pacing;
-    config.realistic_timing = options.realistic_timing;
-    config.faults = options.faults;
-    config.seed = options.seed;
-    devices_.push_back(std::make_unique<Device>(config, std::move(flash), access_points_));
-  }
+  for (int i = 0; i < options.count; ++i) devices_.push_back(make_board(i, macs[i], nullptr));
   control_ = std::make_unique<ControlSocket>(options.state_dir / "control",
                                              [this](const std::string& line) { return handle_control(line); });
 
@@ -49,6 +32,41 @@ Simulator::Simulator(const SimOptions& options) {
   signal_fd_ = signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
   if (signal_fd_ < 0) throw std::runtime_error("cannot create a signalfd");
   ::signal(SIGPIPE, SIG_IGN);
+}
+
+std::unique_ptr<Device> Simulator::make_board(int index, const std::array<std::uint8_t, 6>& mac, PtyHandle* pty) {
+  auto flash = std::make_unique<FlashImage>(options_.state_dir / (mac_file_stem(mac) + ".flash"), options_.flash_size);
+  if (flash->created()) {
+    const auto table = build_partition_table(options_.prov);
+    flash->program(kPartitionTableOffset, table.data(), table.size());
+  }
+  DeviceConfig config;
+  config.index = index;
+  config.chip = *find_chip(options_.chip);
+  config.mac = mac;
+  config.flash_size = options_.flash_size;
+  config.boot_mode = options_.boot_mode;
+  config.baud_pacing = options_.baud_pacing;
+  config.realistic_timing = options_.realistic_timing;
+  config.faults = options_.faults;
+  config.seed = options_.seed;
+  if (pty) return std::make_unique<Device>(config, std::move(flash), access_points_, *pty);
+  return std::make_unique<Device>(config, std::move(flash), access_points_);
+}
+
+// An operator unplugs the board on this port and plugs in a blank one: same port, another MAC, a new flash image.
+std::string Simulator::swap_board(Device* device) {
+  for (auto& slot : devices_) {
+    if (slot.get() != device) continue;
+    const int index = slot->config().index;
+    ++swaps_;
+    const auto mac = derive_macs(options_.seed, options_.count + swaps_).back();
+    PtyHandle pty = slot->release_pty();
+    slot = make_board(index, mac, &pty);
+    return nlohmann::json{{"index", index}, {"port", slot->port()}, {"mac", format_mac(mac)},
+                          {"flash", slot->flash().path().string()}}.dump();
+  }
+  return "error: no such device";
 }
 
 Simulator::~Simulator() {
@@ -91,9 +109,15 @@ std::string Simulator::handle_control(const std::string& line) {
     }
     return list.dump();
   }
-  if (verb != "download" && verb != "reset") return "error: unknown command '" + verb + "' (download, reset, list)";
+  if (verb != "download" && verb != "reset" && verb != "swap") {
+    return "error: unknown command '" + verb + "' (download, reset, swap, list)";
+  }
   auto selected = select_devices(target);
   if (selected.empty()) return "error: no device '" + target + "' (index, port, MAC or all)";
+  if (verb == "swap") {
+    if (target == "all" || selected.size() != 1) return "error: swap takes one device (index, port or MAC), not '" + target + "'";
+    return swap_board(selected.front());
+  }
   const auto mode = verb == "download" ? DeviceMode::download : DeviceMode::app;
   for (Device* device : selected) device->reset_into(mode, Clock::now(), Device::ResetOrigin::host_lines);
   return "ok";

@@ -25,9 +25,13 @@ class Simulator {
 
  private:
   std::string handle_control(const std::string& line);
+  std::unique_ptr<Device> make_board(int index, const std::array<std::uint8_t, 6>& mac, PtyHandle* pty);
+  std::string swap_board(Device* device);
   std::vector<Device*> select_devices(const std::string& target);
   void handle_signals();
 
+  SimOptions options_;
+  int swaps_ = 0;  // boards plugged in by `swap` so far (their MACs follow the first --count ones)
   std::vector<AccessPoint> access_points_;
   std::vector<std::unique_ptr<Device>> devices_;
   std::unique_ptr<ControlSocket> control_;

@@ -52,6 +52,9 @@ class Ledger {
   // The device is provisioned and verified.
   void finish(const std::string& mac, const Record& record);
 
+  // Removes the device and its history (an operator's decision: its next run generates a new PSK).
+  void forget(const std::string& mac);
+
   // Step history of one device, oldest first: {"step","state","at","message"}.
   std::vector<Record> events(const std::string& mac);
 

@@ -6,6 +6,8 @@
 // each read, never a sleep. run_blocking() runs one coroutine to completion for single-device commands.
 #pragma once
 
+#include <utility>  // before Asio: Boost 1.74 awaitable.hpp uses std::exchange without including it
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>

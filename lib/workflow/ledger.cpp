@@ -263,6 +263,21 @@ void Ledger::finish(const std::string& mac, const Record& record) {
   tx.commit();
 }
 
+void Ledger::forget(const std::string& mac) {
+  Transaction tx(db_);
+  {
+    Statement s(db_, "DELETE FROM devices WHERE mac = ?1");
+    s.bind(1, mac);
+    s.step();
+  }
+  {
+    Statement s(db_, "DELETE FROM events WHERE mac = ?1");
+    s.bind(1, mac);
+    s.step();
+  }
+  tx.commit();
+}
+
 std::vector<Record> Ledger::events(const std::string& mac) {
   Statement s(db_, "SELECT step, state, at, message FROM events WHERE mac = ?1 ORDER BY id");
   s.bind(1, mac);

@@ -2,6 +2,8 @@
 #include <signal.h>
 
 #include <catch2/catch.hpp>
+#include <cstdio>
+#include <nlohmann/json.hpp>
 #include <chrono>
 #include <fstream>
 #include <set>
@@ -164,4 +166,26 @@ TEST_CASE("sim: with baud pacing a transfer is never faster than the wire allows
   for (int i = 0; i < 40; ++i) REQUIRE(client.read_flash_slow(0, 64).size() == 64);
   const auto elapsed = std::chrono::steady_clock::now() - start;
   CHECK(elapsed >= std::chrono::milliseconds(40 * (24 + 84) * 10 * 1000 / 115200));
+}
+
+TEST_CASE("sim: swap plugs a blank board with another MAC into the same port", "[sim]") {
+  SimRun sim(1, "esp32c3");
+  const auto& before = sim.devices()[0];
+  RomClient client(before.port);
+  REQUIRE(client.sync() == 8);
+  REQUIRE(client.write_flash(0x1000, Bytes(16, 0x00)).ok());
+
+  auto answer = nlohmann::json::parse(sim.control("swap 0"));
+  CHECK(answer["port"] == before.port);
+  CHECK(answer["mac"] != before.mac);
+  CHECK(answer["flash"] != before.flash);
+  // The new board answers on the same port with its own eFuse MAC and blank flash.
+  REQUIRE(client.sync() == 8);
+  const std::uint32_t word0 = client.read_reg(0x60008844), word1 = client.read_reg(0x60008848);
+  char mac[18];
+  std::snprintf(mac, sizeof mac, "%02X:%02X:%02X:%02X:%02X:%02X", (word1 >> 8) & 0xFF, word1 & 0xFF,
+                (word0 >> 24) & 0xFF, (word0 >> 16) & 0xFF, (word0 >> 8) & 0xFF, word0 & 0xFF);
+  CHECK(answer["mac"] == std::string(mac));
+  CHECK(client.read_flash_slow(0x1000, 16) == Bytes(16, 0xFF));
+  CHECK(sim.control("swap all").rfind("error:", 0) == 0);
 }

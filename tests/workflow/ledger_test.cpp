@@ -80,3 +80,15 @@ TEST_CASE("a file that is not a database is refused with a ledger error", "[work
     CHECK(e.code() == ErrorCode::ledger);
   }
 }
+
+TEST_CASE("forget removes one device and its history, and leaves the others", "[workflow][ledger]") {
+  TempDir dir;
+  Ledger ledger(dir / "l.db");
+  ledger.begin("A0:B1:C2:D3:E4:F5", "p0");
+  ledger.begin("A0:B1:C2:D3:E4:F6", "p1");
+  ledger.forget("A0:B1:C2:D3:E4:F5");
+  CHECK_FALSE(ledger.find("A0:B1:C2:D3:E4:F5"));
+  CHECK(ledger.events("A0:B1:C2:D3:E4:F5").empty());
+  CHECK(ledger.find("A0:B1:C2:D3:E4:F6"));
+  CHECK(ledger.list().size() == 1);
+}
