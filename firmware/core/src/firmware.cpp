@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "fw/at_server.hpp"
+#include "fw/ble_provisioning.hpp"
 #include "fw/console_input.hpp"
 #include "fw/improv_server.hpp"
 #include "fw/device_identity.hpp"
@@ -28,6 +29,9 @@ struct Firmware::Impl {
   std::optional<ProvisioningService> service;
   std::optional<AtServer> at;
   std::optional<ImprovServer> improv;
+  BleRadio* ble_radio = nullptr;
+  std::optional<BleOptions> ble_options;
+  std::optional<BleProvisioning> ble;
   std::uint64_t last_console_ms = 0;
 };
 
@@ -53,6 +57,7 @@ Firmware::~Firmware() = default;
 void Firmware::boot() {
   Impl& s = *impl_;
   s.improv.reset();
+  s.ble.reset();
   s.at.reset();
   s.service.reset();
   s.store.reset();
@@ -89,8 +94,27 @@ void Firmware::boot() {
   s.service->add_listener(&*s.at);
   s.service->add_listener(&*s.improv);
   s.log("saved networks: " + std::to_string(s.service->saved_networks().size()));
+  if (s.ble_radio) {
+    s.ble.emplace(s.platform, *s.service, store, *s.ble_radio, *s.ble_options);
+    s.service->add_listener(&s.ble->gatt());
+    s.ble->boot();
+    if (s.ble->mode().state() == ProvisioningMode::State::advertising) {
+      s.log("ble provisioning: advertising as " + s.ble_options->device_name);
+    }
+  }
   s.log("+READY");
   s.service->start_auto_connect();
+}
+
+void Firmware::attach_ble(BleRadio& radio, const BleOptions& options) {
+  impl_->ble_radio = &radio;
+  impl_->ble_options = options;
+}
+
+BleProvisioning* Firmware::ble() { return impl_->ble ? &*impl_->ble : nullptr; }
+
+void Firmware::on_button(bool pressed) {
+  if (impl_->ble) impl_->ble->on_button(pressed);
 }
 
 void Firmware::on_console_bytes(std::string_view bytes) {
@@ -116,6 +140,7 @@ void Firmware::poll() {
     s.console.abandon_frame();
   }
   if (s.service) s.service->poll();
+  if (s.ble) s.ble->poll();
 }
 
 }  // namespace fw

@@ -47,6 +47,13 @@ Outcome ProvisioningService::connect_pending() {
   return start_attempt({*pending_ssid_, pending_password_, true, true});
 }
 
+Outcome ProvisioningService::save_pending() {
+  if (!pending_ssid_) return Outcome::no_ssid;
+  const SavedNetworks before = networks_;
+  if (Outcome outcome = networks_.promote(*pending_ssid_, pending_password_); outcome != Outcome::ok) return outcome;
+  return persist_or_revert(before);
+}
+
 Outcome ProvisioningService::connect(const std::string& ssid, const std::string& password) {
   if (Outcome check = check_ssid(ssid); check != Outcome::ok) return check;
   if (Outcome check = check_password(password); check != Outcome::ok) return check;

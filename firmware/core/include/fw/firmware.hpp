@@ -9,6 +9,12 @@
 #include "fw/platform.hpp"
 
 namespace fw {
+class BleProvisioning;
+class BleRadio;
+struct BleOptions;
+}  // namespace fw
+
+namespace fw {
 
 struct FirmwareInfo {
   const char* name = "espprov-fw";
@@ -27,6 +33,11 @@ class Firmware {
   // Loads state from flash (partition table, credentials partition, own NVS), generates the PoP on first boot,
   // prints boot logs then "+READY", and starts connecting to saved networks.
   void boot();
+  // A port with a BLE controller attaches it once, before the first boot(); every boot then runs BLE provisioning
+  // (fw/ble_provisioning.hpp) next to the console. The port forwards its stack's events to ble().
+  void attach_ble(BleRadio& radio, const BleOptions& options);
+  BleProvisioning* ble();        // null without an attached radio or before boot()
+  void on_button(bool pressed);  // the BOOT button's level
   void on_console_bytes(std::string_view bytes);
   void on_wifi_event(const WifiEvent& event);
   void poll();

@@ -48,11 +48,15 @@ class ProvisioningService {
   const ProofOfPossession& pop() const { return pop_; }
   const std::vector<SavedNetwork>& saved_networks() const { return networks_.list(); }
   WifiStatus status() const { return status_; }
+  const std::optional<std::string>& pending_ssid() const { return pending_ssid_; }
 
   Outcome set_pending_ssid(const std::string& ssid);
   Outcome set_pending_password(const std::string& password);
   // Starts an attempt with the pending SSID/password; on success the network is saved as network 0.
   Outcome connect_pending();
+  // Saves the pending SSID/password as network 0 without connecting (BLE SAVE: the device restarts and connects
+  // at boot); no_ssid without a pending SSID, list_full for a new network while 8 are saved.
+  Outcome save_pending();
   // Sets both and connects, as one step (Improv).
   Outcome connect(const std::string& ssid, const std::string& password);
   Outcome select(const std::string& ssid);  // connects to a saved network now
