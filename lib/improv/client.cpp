@@ -89,7 +89,9 @@ asio::awaitable<std::optional<Frame>> Client::next_frame(Clock::time_point deadl
 }
 
 asio::awaitable<std::optional<RpcResult>> Client::next_result(Command command, Clock::time_point deadline) {
-  while (auto frame = co_await next_frame(deadline)) {
+  for (;;) {  // not `while (auto x = co_await ...)`: GCC 12 miscompiles co_await in conditions
+    auto frame = co_await next_frame(deadline);
+    if (!frame) break;
     if (frame->type == PacketType::error_state) {
       auto error = static_cast<ErrorState>(single_byte(*frame, "error state"));
       if (error != ErrorState::none) throw error_for(error);
@@ -118,7 +120,9 @@ asio::awaitable<DeviceInfo> Client::device_info() {
 asio::awaitable<State> Client::current_state() {
   co_await send(Command::current_state, {});
   const auto deadline = Clock::now() + answer_timeout_;
-  while (auto frame = co_await next_frame(deadline)) {
+  for (;;) {  // not `while (auto x = co_await ...)`: GCC 12 miscompiles co_await in conditions
+    auto frame = co_await next_frame(deadline);
+    if (!frame) break;
     if (frame->type == PacketType::current_state) {
       auto state = single_byte(*frame, "current state");
       if (state < 0x01 || state > 0x04) {
@@ -168,7 +172,9 @@ asio::awaitable<Provisioned> Client::provision(const wifi::WifiSettings& setting
   Provisioned provisioned{settings.ssid, {}};
   auto deadline = Clock::now() + connect_timeout;
   bool started = false, connected = false;
-  while (auto frame = co_await next_frame(deadline)) {
+  for (;;) {  // not `while (auto x = co_await ...)`: GCC 12 miscompiles co_await in conditions
+    auto frame = co_await next_frame(deadline);
+    if (!frame) break;
     if (frame->type == PacketType::error_state) {
       auto error = static_cast<ErrorState>(single_byte(*frame, "error state"));
       if (error != ErrorState::none) throw error_for(error);

@@ -83,7 +83,11 @@ asio::awaitable<Response> Loader::checked(Command command, std::span<const std::
 }
 
 asio::awaitable<void> Loader::drain(Millis quiet) {
-  while (co_await link_.read_some(read_buffer_, quiet) > 0) {
+  // Each co_await is its own statement: GCC 12 miscompiles co_await inside a loop condition (seen here: reads of
+  // an uninitialised temporary under valgrind, then a crash).
+  for (;;) {
+    const std::size_t got = co_await link_.read_some(read_buffer_, quiet);
+    if (got == 0) break;
   }
   decoder_.reset();
 }
@@ -101,7 +105,8 @@ asio::awaitable<void> Loader::connect(BeforeReset before, int attempts) {
   auto reset = make_reset(before);
   bool warned = false;
   for (int attempt = 0; attempt < attempts; ++attempt) {
-    if (!co_await reset->run(link_) && !warned) {
+    const bool was_reset = co_await reset->run(link_);
+    if (!was_reset && !warned) {
       warned = true;
       warn(fmt::format("{} has no modem lines (DTR/RTS), so --before {} cannot reset the board; put it in "
                        "download mode another way (button, jumper, the rig's control)",
@@ -111,7 +116,8 @@ asio::awaitable<void> Loader::connect(BeforeReset before, int attempts) {
     decoder_.reset();
     // esptool's cadence: five SYNC tries per reset, 50 ms apart, each waiting 100 ms for an answer.
     for (int sync_try = 0; sync_try < 5; ++sync_try) {
-      if (co_await try_sync()) {
+      const bool synced = co_await try_sync();
+      if (synced) {
         co_await drain(Millis(100));  // the seven further SYNC answers
         progress(0, "in download mode");
         co_return;
@@ -209,7 +215,10 @@ asio::awaitable<void> Loader::leave(AfterReset after) {
       co_await finish_session(true);
       co_return;
     case AfterReset::hard_reset:
-      if (co_await HardReset{}.run(link_)) co_return;
+    {
+      const bool pulsed = co_await HardReset{}.run(link_);
+      if (pulsed) co_return;
+    }
       warn(fmt::format("{} has no modem lines, so --after hard-reset cannot pulse EN; asking the ROM to reboot "
                        "instead (FLASH_END)",
                        link_.name()));

@@ -32,7 +32,8 @@ asio::awaitable<ConnectResult> await_outcome(Console& console, const std::string
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
     auto left = std::chrono::ceil<Millis>(deadline - std::chrono::steady_clock::now());
-    auto line = left.count() > 0 ? co_await console.wait_unsolicited("WIFI", left) : std::nullopt;
+    std::optional<at::Line> line;  // co_await stays out of ?: (GCC 12 miscompiles co_await in conditional expressions)
+    if (left.count() > 0) line = co_await console.wait_unsolicited("WIFI", left);
     if (!line) {
       throw Error(ErrorCode::wifi_timeout,
                   fmt::format("WiFi '{}': no connection result from the device within {} s; check the access point, "

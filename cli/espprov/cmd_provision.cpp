@@ -1,0 +1,180 @@
+// espprov provision: the whole job for one device or many, resumable through the ledger.
+#include <csignal>
+#include <fmt/format.h>
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <chrono>
+#include <iostream>
+#include <map>
+#include <set>
+
+#include "command.hpp"
+#include "provision/files.hpp"
+#include "provision/workflow.hpp"
+#include "provision_options.hpp"
+
+namespace {
+
+namespace workflow = provision::workflow;
+using provision::Record;
+
+// CSV columns of a provision record, in this order (rows are streamed as devices finish, so the header is fixed).
+const std::vector<std::string> kCsvColumns = {
+    "ok", "port", "chip", "mac", "mac_hex", "uuid", "uuid_scheme", "psk", "expiry", "cert_serial", "nvs_offset",
+    "nvs_size", "nvs_md5", "flash_skipped", "ip", "rssi", "wifi_ssid", "fw_version", "resumed", "attempts",
+    "seconds", "failed_step", "error_code", "error_field", "error_message"};
+
+class Output {
+ public:
+  explicit Output(std::string save_path) : save_path_(std::move(save_path)) {}
+
+  void device_done(const Record& record) {
+    records_.push_back(record);
+    auto& options = espprov::output_options();
+    Record shown = options.redact ? provision::redact(record) : record;
+    if (options.format == "csv") {
+      if (!header_done_) std::cout << provision::csv_header(kCsvColumns);
+      header_done_ = true;
+      std::cout << provision::csv_row(flatten_error(shown), kCsvColumns);
+    } else if (options.format == "text") {
+      std::cout << provision::text_lines(shown) << '\n';
+    } else {
+      std::cout << shown.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    }
+    std::cout.flush();
+    if (!save_path_.empty()) save();
+  }
+
+  const std::vector<Record>& records() const { return records_; }
+
+ private:
+  static Record flatten_error(Record record) {
+    if (record.contains("error") && record["error"].is_object()) {
+      auto error = record["error"];
+      record["error_code"] = error.value("code", "");
+      record["error_field"] = error.value("field", "");
+      record["error_message"] = error.value("message", "");
+    }
+    return record;
+  }
+  // --save: every record so far, secrets included, 0600, replaced atomically after each device.
+  void save() {
+    std::string text;
+    for (const auto& r : records_) text += r.dump() + "\n";
+    provision::write_file_atomic(save_path_, text, provision::FileMode::secret);
+  }
+
+  std::string save_path_;
+  std::vector<Record> records_;
+  bool header_done_ = false;
+};
+
+// Exit code: 0 when every device succeeded; one device (or all failing alike) → that error's code; otherwise
+// partial_failure.
+int exit_code_of(const std::vector<Record>& records, std::string& summary) {
+  std::map<std::string, int> failures;
+  std::string failed_list;
+  int code = 0;
+  for (const auto& r : records) {
+    provision::ErrorCode error{};
+    std::string message, field;
+    if (!provision::record_error(r, error, message, field)) continue;
+    failures[std::string(provision::error_name(error))]++;
+    code = provision::exit_code_of(error);
+    failed_list += fmt::format(" {}={}", r.value("port", "?"), provision::error_name(error));
+  }
+  std::size_t failed = 0;
+  for (auto& [name, count] : failures) failed += static_cast<std::size_t>(count);
+  summary = fmt::format("espprov: provisioned {} of {} device(s)", records.size() - failed, records.size());
+  if (failed > 0) summary += fmt::format("; failed:{}", failed_list);
+  if (failed == 0) return 0;
+  if (failures.size() == 1 && failed == records.size()) return code;
+  return provision::exit_code_of(provision::ErrorCode::partial_failure);
+}
+
+// Warnings (a port without modem lines, ...) reach stderr once per device whatever --progress says, except none;
+// with ndjson they stay events.
+provision::ProgressSink with_warnings(provision::ProgressSink inner) {
+  const std::string mode = espprov::output_options().progress;
+  auto seen = std::make_shared<std::set<std::string>>();
+  return [inner = std::move(inner), mode, seen](const provision::ProgressEvent& e) {
+    if (e.message.rfind("warning: ", 0) == 0 && mode != "ndjson") {
+      if (mode != "none" && seen->insert(e.device + e.message).second) {
+        std::cerr << "espprov: " << (e.device.empty() ? "" : e.device + ": ") << e.message << '\n';
+      }
+      return;
+    }
+    if (inner) inner(e);
+  };
+}
+
+void run(const espprov::ProvisionCliOptions& cli) {
+  auto options = espprov::to_provision_options(cli);
+  workflow::StationOptions station;
+  station.ports = cli.ports;
+  for (const auto& pattern : cli.port_globs) {
+    for (auto& p : workflow::expand_port_glob(pattern)) station.ports.push_back(p);
+  }
+  if (station.ports.empty()) {
+    throw provision::Error(provision::ErrorCode::usage, "give the device with --port P (repeatable) or --ports 'GLOB'",
+                           "port");
+  }
+  station.jobs = cli.jobs;
+  station.loop = cli.loop;
+
+  provision::Ledger ledger(cli.ledger.empty() ? provision::Ledger::default_path() : std::filesystem::path(cli.ledger));
+  std::atomic<bool> stop{false};
+  workflow::Hooks hooks;
+  hooks.progress = with_warnings(espprov::progress_sink());
+  hooks.stop = &stop;
+  if (cli.trace) {
+    hooks.trace = [](provision::serial::Direction d, std::span<const std::uint8_t> bytes) {
+      std::cerr << provision::serial::format_trace("trace", d, bytes);
+    };
+  }
+
+  Output output(cli.save);
+  auto started = std::chrono::steady_clock::now();
+  boost::asio::io_context io;
+  // First SIGINT/SIGTERM: every device stops at its next step boundary (the ledger records where). A second one
+  // ends the process at once; each step already committed is safe.
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& ec,
+                                                                              int) {
+    if (ec) return;
+    if (stop.exchange(true)) std::_Exit(provision::exit_code_of(provision::ErrorCode::interrupted));
+    std::cerr << "espprov: stopping after the current step (signal again to stop at once)\n";
+    signals.async_wait(on_signal);
+  };
+  signals.async_wait(on_signal);
+  std::exception_ptr failure;
+  boost::asio::co_spawn(io, workflow::provision_station(station, options, ledger, hooks,
+                                                        [&](const Record& r) { output.device_done(r); }),
+                        [&](std::exception_ptr e) {
+                          failure = e;
+                          signals.cancel();
+                        });
+  io.run();
+  if (failure) std::rethrow_exception(failure);
+
+  std::string summary;
+  int code = exit_code_of(output.records(), summary);
+  auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::cerr << summary << fmt::format(" in {:.1f} s", seconds) << '\n';
+  if (stop.load() && code == 0) code = provision::exit_code_of(provision::ErrorCode::interrupted);
+  if (code != 0) throw espprov::ExitWith{code};
+}
+
+void setup(CLI::App& app) {
+  auto cli = std::make_shared<espprov::ProvisionCliOptions>();
+  auto* sub = app.add_subcommand("provision", "The whole job: identity, CA certificate, NVS, flash, WiFi, verify");
+  espprov::add_provision_options(*sub, *cli);
+  espprov::add_output_options(*sub, true);
+  sub->callback([cli] { run(*cli); });
+}
+
+const espprov::CommandRegistrar registrar{5, setup};
+
+}  // namespace

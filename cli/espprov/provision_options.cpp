@@ -1,0 +1,178 @@
+#include "provision_options.hpp"
+
+#include <cstdlib>
+#include <fmt/format.h>
+
+#include "nvs_common.hpp"
+#include "provision/files.hpp"
+
+namespace espprov {
+namespace {
+
+using provision::Error;
+using provision::ErrorCode;
+
+std::string trim_line_end(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  return text;
+}
+
+// --password, else --password-file, else $ESPPROV_WIFI_PASSWORD (argv is visible to every user of the machine).
+std::string wifi_password(const ProvisionCliOptions& cli) {
+  if (!cli.password.empty()) return cli.password;
+  if (!cli.password_file.empty()) return trim_line_end(provision::read_file_text(cli.password_file));
+  if (const char* env = std::getenv("ESPPROV_WIFI_PASSWORD")) return env;
+  return "";
+}
+
+std::chrono::milliseconds seconds(double s, const char* field) {
+  if (!(s > 0) || s > 3600) {
+    throw Error(ErrorCode::bad_input, fmt::format("{}: {} s is outside 0..3600 s", field, s), field);
+  }
+  return std::chrono::milliseconds(static_cast<long long>(s * 1000));
+}
+
+}  // namespace
+
+void add_provision_options(CLI::App& sub, ProvisionCliOptions& o) {
+  sub.footer(
+      "One device (reset into the loader, chip, MAC, uuid, psk, CA certificate, NVS image, flash + verify, boot,\n"
+      "WiFi, confirm the device reports the flashed uuid):\n"
+      "  espprov provision --port /dev/ttyUSB0 --ssid Factory --password-file wifi.txt --ca-url https://ca:8443\n"
+      "Many at once, one NDJSON line per device as it finishes, summary on stderr:\n"
+      "  espprov provision --ports '/dev/ttyUSB*' --jobs 8 --ssid Factory --password-file wifi.txt --ca-url ...\n"
+      "Station mode (swap boards; Ctrl-C stops after the current step):\n"
+      "  espprov provision --port /dev/ttyUSB0 --loop ... --format csv >> devices.csv\n"
+      "Change only WiFi on a provisioned device (keeps its credentials):\n"
+      "  espprov provision --port /dev/ttyUSB0 --wifi-only --ssid NewNet --password-file new.txt\n"
+      "Legacy layout (the old tool's partition): --nvs-offset 0xA20000 --nvs-size 0x10000\n"
+      "Every step is recorded in the ledger (default $ESPPROV_LEDGER or ~/.local/state/espprov/ledger.db, 0600);\n"
+      "re-running on a device that stopped half-way resumes with the same uuid, psk, key and certificate.\n"
+      "The WiFi password may come from --password-file or $ESPPROV_WIFI_PASSWORD instead of the command line;\n"
+      "the CA token from --token-file or $ESPPROV_CA_TOKEN. Exit codes: README.md.");
+  sub.add_option("--port", o.ports, "Serial port (repeatable): /dev/ttyUSB0, socket://host:port, rfc2217://host:port");
+  sub.add_option("--ports", o.port_globs, "Glob of ports, e.g. '/dev/ttyUSB*' (quote it)");
+  sub.add_option("--jobs", o.jobs, "At most N devices at once (default: all)");
+  sub.add_flag("--loop", o.loop, "Station mode: after each board, wait for the next one on the same port");
+  sub.add_option("--ledger", o.ledger, "Ledger file (SQLite)");
+  sub.add_option("--save", o.save, "Also write every record, secrets included, to FILE (NDJSON, mode 0600)");
+  sub.add_flag("--trace", o.trace, "Byte-level serial trace on stderr (WiFi passwords masked)");
+
+  sub.add_option("--baud", o.baud, "Initial baud rate")->capture_default_str();
+  sub.add_option("--flash-baud", o.flash_baud, "Baud rate for flashing (0 = keep --baud)")->capture_default_str();
+  sub.add_option("--before", o.before, "Reset into the loader: default-reset, usb-reset, no-reset")
+      ->check(CLI::IsMember({"default-reset", "usb-reset", "no-reset"}))->capture_default_str();
+  sub.add_option("--after", o.after, "After flashing: hard-reset, run-app, no-reset")
+      ->check(CLI::IsMember({"hard-reset", "run-app", "no-reset"}))->capture_default_str();
+  sub.add_flag("--no-compress", o.no_compress, "Write flash uncompressed");
+  sub.add_option("--ready-timeout", o.ready_timeout_s, "Seconds to wait for the firmware after boot")
+      ->capture_default_str();
+
+  sub.add_option("--uuid", o.uuid, "Pre-assigned UUID instead of deriving it from the MAC");
+  sub.add_option("--psk", o.psk, "Pre-assigned PSK (64 hex) instead of a random one");
+  sub.add_option("--scheme", o.scheme, "UUID derivation: seed (legacy tool) or rfc9562")
+      ->check(CLI::IsMember({"seed", "rfc9562"}))->capture_default_str();
+
+  sub.add_option("--ca-url", o.ca_url, "Certificate Authority, e.g. https://ca.example:8443 (none = no registration)");
+  sub.add_option("--token-file", o.token_file, "File holding the CA's bearer token");
+  sub.add_option("--ca-bundle", o.ca_bundle, "PEM roots to verify the CA's TLS certificate (default: system store)");
+  sub.add_flag("--allow-insecure-http", o.allow_insecure_http, "Allow http:// (the request carries the PSK)");
+  sub.add_option("--key-source", o.key_source, "Device key: station (EC P-256 + CSR) or none")
+      ->check(CLI::IsMember({"station", "none"}))->capture_default_str();
+  sub.add_option("--ca-retries", o.ca_retries, "Retries on connection errors, timeouts and 5xx")->capture_default_str();
+  sub.add_option("--ca-timeout", o.ca_timeout_s, "Seconds for one registration, retries included")
+      ->capture_default_str();
+  sub.add_flag("--no-pop", o.no_pop, "Do not read the device's proof of possession and register it with the CA");
+
+  sub.add_option("--nvs-offset", o.nvs_offset, "Flash offset of the credentials partition")->capture_default_str();
+  sub.add_option("--nvs-size", o.nvs_size, "Size of the credentials partition")->capture_default_str();
+  sub.add_option("--nvs-namespace", o.nvs_namespace, "NVS namespace (1..15 characters)")->capture_default_str();
+  sub.add_option("--nvs-version", o.nvs_version, "NVS format version 1 or 2")->capture_default_str();
+  sub.add_option("--nvs-keys", o.nvs_keys, "Encrypt the image with this nvs_keys partition (NVS encryption)");
+
+  sub.add_option("--ssid", o.ssid, "WiFi network (1..32 bytes)");
+  sub.add_option("--password", o.password, "WiFi passphrase (8..63 characters or 64 hex)");
+  sub.add_option("--password-file", o.password_file, "File holding the WiFi passphrase (first line)");
+  sub.add_flag("--open", o.open, "The network is open (no password)");
+  sub.add_flag("--no-wifi", o.no_wifi, "Skip WiFi configuration");
+  sub.add_flag("--wifi-only", o.wifi_only, "Only configure WiFi on a running device; keep its credentials");
+  sub.add_option("--connect-timeout", o.connect_timeout_s, "Seconds to wait for the WiFi connection")
+      ->capture_default_str();
+}
+
+provision::workflow::ProvisionOptions to_provision_options(const ProvisionCliOptions& cli) {
+  namespace workflow = provision::workflow;
+  workflow::ProvisionOptions o;
+  o.baud = cli.baud;
+  o.flash_baud = cli.flash_baud == cli.baud ? 0 : cli.flash_baud;
+  o.reset.before = provision::loader::parse_before_reset(cli.before);
+  o.reset.after = provision::loader::parse_after_reset(cli.after);
+  o.compress = !cli.no_compress;
+  o.ready_timeout = seconds(cli.ready_timeout_s, "ready_timeout");
+  o.connect_timeout = seconds(cli.connect_timeout_s, "connect_timeout");
+  if (!cli.uuid.empty()) o.uuid = provision::normalize_uuid(cli.uuid);
+  if (!cli.psk.empty()) o.psk = provision::normalize_psk(cli.psk);
+  o.uuid_scheme = provision::parse_uuid_scheme(cli.scheme);
+  o.wifi_only = cli.wifi_only;
+
+  if (!cli.ca_url.empty() && !cli.wifi_only) {
+    provision::ca::ClientOptions ca;
+    ca.url = cli.ca_url;
+    if (!cli.token_file.empty()) {
+      ca.token = trim_line_end(provision::read_file_text(cli.token_file));
+    } else if (const char* env = std::getenv("ESPPROV_CA_TOKEN")) {
+      ca.token = env;
+    }
+    ca.ca_bundle = cli.ca_bundle;
+    ca.allow_insecure_http = cli.allow_insecure_http;
+    ca.retries = cli.ca_retries;
+    ca.timeout = seconds(cli.ca_timeout_s, "ca_timeout");
+    provision::ca::Client check(ca);  // a bad URL, http without the flag, an unreadable bundle: refused now
+    o.ca = ca;
+  }
+  o.station_key = provision::ca::parse_key_source(cli.key_source) == provision::ca::KeySource::station;
+  o.register_pop = !cli.no_pop;
+
+  o.nvs_offset = static_cast<std::uint32_t>(provision::nvs::parse_size(cli.nvs_offset, "nvs_offset"));
+  if (o.nvs_offset % 4096 != 0) {
+    throw Error(ErrorCode::bad_input,
+                fmt::format("nvs_offset: {} is not a multiple of 0x1000 (flash sectors are 4 KiB)", cli.nvs_offset),
+                "nvs_offset");
+  }
+  o.nvs.namespace_name = cli.nvs_namespace;
+  o.nvs.size_bytes = provision::nvs::parse_size(cli.nvs_size, "nvs_size");
+  o.nvs.version = parse_nvs_version(cli.nvs_version);
+  if (!cli.nvs_keys.empty()) {
+    NvsKeyOptions keys;
+    keys.encrypt = true;
+    keys.keys_file = cli.nvs_keys;
+    o.nvs.keys = resolve_nvs_keys(keys);
+  }
+  // The namespace and size limits are checked now, on an empty identity, before any board is touched.
+  provision::Record probe = provision::Record::object();
+  probe["uuid"] = "00000000-0000-0000-0000-000000000000";
+  probe["psk"] = std::string(64, '0');
+  probe["mac"] = "00:00:00:00:00:00";
+  provision::nvs::build_credentials_image(probe, o.nvs);
+
+  if (cli.no_wifi) {
+    if (!cli.ssid.empty()) {
+      throw Error(ErrorCode::usage, "ssid: --no-wifi and --ssid contradict each other; drop one", "ssid");
+    }
+    if (cli.wifi_only) throw Error(ErrorCode::usage, "--no-wifi and --wifi-only contradict each other", "wifi_only");
+  } else {
+    if (cli.ssid.empty()) {
+      throw Error(ErrorCode::usage, "ssid: give --ssid NETWORK (and --password-file F or --open), or --no-wifi",
+                  "ssid");
+    }
+    provision::wifi::WifiSettings wifi;
+    wifi.ssid = cli.ssid;
+    wifi.password = wifi_password(cli);
+    wifi.open = cli.open;
+    provision::wifi::validate(wifi);
+    o.wifi = wifi;
+  }
+  return o;
+}
+
+}  // namespace espprov

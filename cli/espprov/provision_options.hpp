@@ -1,0 +1,48 @@
+// espprov provision's flags and their translation into workflow::ProvisionOptions (checked before any device is
+// touched: a bad flag never leaves a half-provisioned board).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "provision/workflow.hpp"
+
+namespace espprov {
+
+struct ProvisionCliOptions {
+  std::vector<std::string> ports;
+  std::vector<std::string> port_globs;
+  std::size_t jobs = 0;
+  bool loop = false;
+  std::string ledger;
+  std::string save;
+  bool trace = false;
+  // serial / loader
+  unsigned baud = 115200;
+  unsigned flash_baud = 921600;
+  std::string before = "default-reset";
+  std::string after = "hard-reset";
+  bool no_compress = false;
+  double ready_timeout_s = 10;
+  // identity
+  std::string uuid, psk, scheme = "seed";
+  // CA
+  std::string ca_url, token_file, ca_bundle, key_source = "station";
+  bool allow_insecure_http = false;
+  int ca_retries = 3;
+  double ca_timeout_s = 30;
+  bool no_pop = false;
+  // NVS
+  std::string nvs_offset = "0x3F0000", nvs_size = "0x10000", nvs_namespace = "provision", nvs_keys;
+  int nvs_version = 2;
+  // WiFi
+  std::string ssid, password, password_file;
+  bool open = false, no_wifi = false, wifi_only = false;
+  double connect_timeout_s = 20;
+};
+
+void add_provision_options(CLI::App& sub, ProvisionCliOptions& options);
+provision::workflow::ProvisionOptions to_provision_options(const ProvisionCliOptions& options);
+
+}  // namespace espprov

@@ -1,0 +1,99 @@
+// The whole job, one device or many: reset into the loader, detect the chip, read the MAC, derive the identity,
+// register with the CA, build and flash the credentials image, boot the firmware, configure WiFi and confirm the
+// device reports the identity it was given. A thin composition of the steps (loader, identity, ca, nvs, wifi);
+// every step's result goes to the ledger in its own transaction, so a run that stops anywhere resumes where it
+// stopped with the same UUID, PSK, key and certificate.
+#pragma once
+
+#include <utility>  // before Asio: Boost 1.74 awaitable.hpp uses std::exchange without including it
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "provision/ca.hpp"
+#include "provision/identity.hpp"
+#include "provision/ledger.hpp"
+#include "provision/loader.hpp"
+#include "provision/nvs.hpp"
+#include "provision/progress.hpp"
+#include "provision/record.hpp"
+#include "provision/serial.hpp"
+#include "provision/wifi.hpp"
+#include "provision/wifi_settings.hpp"
+
+namespace provision::workflow {
+
+namespace asio = boost::asio;
+
+// The steps, in order; their names are the ledger's and the progress events' step names.
+inline constexpr const char* kSteps[] = {"connect", "chip",  "mac",  "identity", "ca-register", "nvs-build",
+                                         "flash",   "boot",  "wifi", "verify",   "pop-register"};
+
+// --before / --after, and how many reset + SYNC rounds before giving up.
+struct ResetOptions {
+  loader::BeforeReset before = loader::BeforeReset::default_reset;
+  loader::AfterReset after = loader::AfterReset::hard_reset;
+  int attempts = 7;
+};
+
+struct ProvisionOptions {
+  // Serial and loader.
+  unsigned baud = 115200;
+  unsigned flash_baud = 921600;  // 0 = stay at `baud`
+  ResetOptions reset;
+  std::chrono::milliseconds ready_timeout{10000};   // firmware's +READY after boot
+  // Identity (seed task 3: pre-assigned identities).
+  std::optional<std::string> uuid;  // normalised
+  std::optional<std::string> psk;   // normalised
+  UuidScheme uuid_scheme = UuidScheme::seed;
+  // Certificate authority; no url = no registration (the image then carries only the identity and WiFi).
+  std::optional<ca::ClientOptions> ca;
+  bool station_key = true;  // generate the device key and send a CSR (--key-source station|none)
+  // Credentials image.
+  std::uint32_t nvs_offset = 0x3F0000;  // the bundled firmware's `prov` partition (firmware/PROTOCOL.md §1)
+  nvs::CredentialsOptions nvs;          // namespace, size, version, encryption keys
+  bool compress = true;
+  // WiFi.
+  std::optional<wifi::WifiSettings> wifi;  // nullopt with --no-wifi
+  std::chrono::milliseconds connect_timeout{20000};
+  bool wifi_only = false;   // seed task 2: change WiFi, keep the credentials (no loader, no CA, no flash)
+  bool register_pop = true; // read AT+POP? and register it with the CA for claiming
+};
+
+// Where a device run reports; all optional.
+struct Hooks {
+  ProgressSink progress;
+  serial::TraceSink trace;              // --trace: already masked
+  const std::atomic<bool>* stop = nullptr;  // set by SIGINT/SIGTERM: the device stops at the next step boundary
+};
+
+// Provisions the device on `port`. Returns the final record ({"ok":true,...} or an error record that says which
+// step failed); never throws for a device's failure. Ledger errors are the only exception: without the ledger,
+// nothing may go on.
+asio::awaitable<Record> provision_device(std::string port, const ProvisionOptions& options, Ledger& ledger,
+                                         const Hooks& hooks);
+
+// Many devices at once on the calling coroutine's executor: at most `jobs` in flight; one failing device never
+// stops the others. `on_done` gets each final record as its device finishes. With `loop`, each port waits for the
+// next board (another MAC) after finishing and provisions it, until `hooks.stop` is set.
+struct StationOptions {
+  std::vector<std::string> ports;
+  std::size_t jobs = 0;  // 0 = all ports at once
+  bool loop = false;
+  std::chrono::milliseconds board_poll{1000};
+};
+asio::awaitable<void> provision_station(const StationOptions& station, const ProvisionOptions& options,
+                                        Ledger& ledger, const Hooks& hooks,
+                                        std::function<void(const Record&)> on_done);
+
+// Expands --ports 'GLOB' (e.g. /dev/ttyUSB*) to the existing paths, sorted. Throws Error(bad_input, "ports") when
+// nothing matches.
+std::vector<std::string> expand_port_glob(const std::string& pattern);
+
+}  // namespace provision::workflow

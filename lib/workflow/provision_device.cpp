@@ -1,0 +1,291 @@
+// One device, start to finish. Each step is a call into its own module; this file only orders them, keeps the
+// record, times the steps and commits each one to the ledger before the next begins.
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "provision/ca_crypto.hpp"
+#include "provision/workflow.hpp"
+#include "workflow/device_run.hpp"
+
+namespace provision::workflow {
+namespace {
+
+constexpr unsigned kConsoleBaud = 115200;  // the firmware console's rate (PROTOCOL.md §5)
+
+std::string text(const Record& record, const char* name) {
+  auto it = record.find(name);
+  return it != record.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// Identity fields a later run must reuse, never replace: the CA may already hold them.
+constexpr const char* kKeptFields[] = {"uuid", "uuid_scheme", "psk", "device_key", "certificate", "ca_cert",
+                                       "expiry", "cert_serial", "cert_fingerprint", "pop_registered"};
+
+// A value the caller gave (--uuid/--psk) that differs from what the ledger holds for this MAC is refused: the CA
+// may have accepted the ledger's; replacing it silently would orphan that registration.
+void check_given_matches(const Record& kept, const char* field, const std::optional<std::string>& given,
+                         const std::string& mac) {
+  if (!given) return;
+  std::string have = text(kept, field);
+  if (have.empty() || have == *given) return;
+  throw Error(ErrorCode::bad_input,
+              fmt::format("{}: the ledger already holds another {} for {} (it may be registered with the CA); "
+                          "run without --{} to resume with it, or remove the device from the ledger first "
+                          "(espprov ledger forget {})",
+                          field, field, mac, field, mac),
+              field);
+}
+
+}  // namespace
+
+DeviceRun::DeviceRun(std::string port, const ProvisionOptions& options, Ledger& ledger, const Hooks& hooks)
+    : port_(std::move(port)), options_(options), ledger_(ledger), hooks_(hooks) {
+  record_["port"] = port_;
+  // The steps' own events become progress within the workflow's step: one started/done pair per step.
+  if (hooks_.progress) {
+    module_progress_ = [this](const ProgressEvent& e) {
+      ProgressEvent inner = e;
+      inner.step = current_step_;
+      if (inner.state == StepState::started || inner.state == StepState::done || inner.state == StepState::skipped) {
+        inner.fraction = inner.state == StepState::started ? 0 : 1;
+        inner.state = StepState::progress;
+      }
+      if (inner.state != StepState::failed) hooks_.progress(inner);
+    };
+  }
+}
+
+asio::awaitable<Record> DeviceRun::run() {
+  const auto started = Clock::now();
+  try {
+    if (options_.wifi_only) {
+      co_await run_wifi_only();
+    } else {
+      co_await run_full();
+    }
+    record_["seconds"] = seconds_since(started);
+    record_["timings"] = timings_;
+    if (!mac_.empty()) ledger_.finish(mac_, record_);
+    Record done = Record::object();
+    done["ok"] = true;
+    merge_into(done, record_);
+    co_return done;
+  } catch (const Error& error) {
+    if (error.code() == ErrorCode::ledger) throw;
+    record_["seconds"] = seconds_since(started);
+    record_["timings"] = timings_;
+    Record failed = error_record(error, record_);
+    failed["failed_step"] = current_step_;
+    co_return failed;
+  }
+}
+
+asio::awaitable<void> DeviceRun::run_full() {
+  co_await step("connect", [&]() -> asio::awaitable<void> { co_await connect_loader(); });
+  co_await step("chip", [&]() -> asio::awaitable<void> {
+    auto chip = co_await loader_->detect_chip();
+    merge_into(record_, loader::chip_fields(chip));
+  });
+  co_await step("mac", [&]() -> asio::awaitable<void> {
+    auto mac = co_await loader_->read_mac();
+    merge_into(record_, loader::device_mac_fields(mac));
+    mac_ = text(record_, "mac");
+    resume_from_ledger();
+  });
+  co_await step("identity", [&]() -> asio::awaitable<void> {
+    make_identity();
+    co_return;
+  });
+  if (options_.ca) {
+    co_await step("ca-register", [&]() -> asio::awaitable<void> { co_await register_with_ca(std::nullopt); });
+  }
+  std::vector<std::uint8_t> image;
+  co_await step("nvs-build", [&]() -> asio::awaitable<void> {
+    image = build_image();
+    co_return;
+  });
+  co_await step("flash", [&]() -> asio::awaitable<void> { co_await flash_image(image); });
+  co_await step("boot", [&]() -> asio::awaitable<void> {
+    co_await loader_->leave(options_.reset.after);
+    loader_.reset();
+    co_await wifi::wait_ready(*link_, options_.ready_timeout);
+  });
+  co_await configure_and_verify();
+}
+
+asio::awaitable<void> DeviceRun::run_wifi_only() {
+  co_await step("connect", [&]() -> asio::awaitable<void> {
+    link_ = co_await serial::open_link(port_, kConsoleBaud);
+    if (hooks_.trace) link_->set_trace(hooks_.trace);
+    co_await wifi::wait_ready(*link_, options_.ready_timeout);
+  });
+  co_await step("mac", [&]() -> asio::awaitable<void> {
+    auto device = co_await wifi::info(*link_);
+    record_["chip"] = device.chip;
+    merge_into(record_, mac_fields(parse_mac(device.mac)));
+    mac_ = text(record_, "mac");
+    resume_from_ledger();
+    if (text(record_, "uuid").empty() && !device.uuid.empty()) record_["uuid"] = device.uuid;
+  });
+  co_await configure_and_verify();
+}
+
+asio::awaitable<void> DeviceRun::configure_and_verify() {
+  if (options_.wifi) {
+    co_await step("wifi", [&]() -> asio::awaitable<void> {
+      wifi::ConfigureOptions configure;
+      configure.connect_timeout = options_.connect_timeout;
+      configure.no_reboot = true;  // the device stays connected and answers the verify step at once
+      configure.progress = module_progress_;
+      configure.device = port_;
+      auto connected = co_await wifi::configure(*link_, *options_.wifi, configure);
+      merge_into(record_, wifi::connect_fields(connected));
+    });
+  }
+  co_await step("verify", [&]() -> asio::awaitable<void> {
+    auto device = co_await wifi::info(*link_);
+    std::string expected = text(record_, "uuid");
+    if (!expected.empty() && device.uuid != expected) {
+      throw Error(ErrorCode::identity_mismatch,
+                  fmt::format("uuid: the device reports '{}' but '{}' was flashed; check --nvs-offset against the "
+                              "firmware's partition table (the 'prov' partition)",
+                              device.uuid, expected),
+                  "uuid");
+    }
+    if (device.mac != mac_) {
+      throw Error(ErrorCode::identity_mismatch,
+                  fmt::format("mac: the firmware reports {} but the ROM read {}", device.mac, mac_), "mac");
+    }
+    record_["fw_version"] = device.fw_version;
+    record_["verified"] = true;
+  });
+  if (options_.ca && options_.register_pop && !options_.wifi_only && !record_.value("pop_registered", false)) {
+    co_await step("pop-register", [&]() -> asio::awaitable<void> {
+      std::string pop = co_await wifi::read_pop(*link_);
+      co_await register_with_ca(pop);
+      record_["pop_registered"] = true;
+    });
+  }
+}
+
+asio::awaitable<void> DeviceRun::connect_loader() {
+  link_ = co_await serial::open_link(port_, options_.baud);
+  if (hooks_.trace) link_->set_trace(hooks_.trace);
+  loader_ = std::make_unique<loader::Loader>(*link_, module_progress_, port_);
+  try {
+    co_await loader_->connect(options_.reset.before, options_.reset.attempts);
+    co_return;
+  } catch (const Error& error) {
+    if (error.code() != ErrorCode::device_timeout) throw;
+  }
+  // No answer from the ROM: the board may be running our firmware (a board without auto-reset wiring, or one a
+  // previous run left in the app). Its console's AT+BOOTLOADER reboots it into download mode (PROTOCOL.md §5.3).
+  report(hooks_.progress,
+         {port_, "connect", StepState::progress, 0, "no ROM answer; asking the firmware (AT+BOOTLOADER)"});
+  link_->discard_input();
+  bool asked = false;
+  try {
+    link_->set_baud(kConsoleBaud);
+    co_await wifi::wait_ready(*link_, std::chrono::milliseconds(3000));  // AT until OK: ends any garbled line
+    co_await wifi::enter_bootloader(*link_);
+    asked = true;
+  } catch (const Error&) {
+  }
+  link_->set_baud(options_.baud);
+  if (!asked) {
+    throw Error(ErrorCode::device_timeout,
+                fmt::format("port {}: neither the ROM loader nor the firmware answered; hold BOOT and press RESET, "
+                            "or check --before and the cable",
+                            port_),
+                "port");
+  }
+  loader_ = std::make_unique<loader::Loader>(*link_, module_progress_, port_);
+  co_await loader_->connect(loader::BeforeReset::no_reset, options_.reset.attempts);
+}
+
+void DeviceRun::resume_from_ledger() {
+  auto entry = ledger_.find(mac_);
+  if (entry) {
+    Record kept = Record::object();
+    for (const char* field : kKeptFields) {
+      if (entry->record.contains(field)) kept[field] = entry->record[field];
+    }
+    check_given_matches(kept, "uuid", options_.uuid, mac_);
+    check_given_matches(kept, "psk", options_.psk, mac_);
+    merge_into(record_, kept);
+    record_["resumed"] = !text(kept, "psk").empty();
+  } else {
+    record_["resumed"] = false;
+  }
+  auto begun = ledger_.begin(mac_, port_);
+  record_["attempts"] = begun.attempts;
+}
+
+void DeviceRun::make_identity() {
+  if (text(record_, "uuid").empty()) {
+    if (options_.uuid) {
+      record_["uuid"] = *options_.uuid;
+      record_["uuid_scheme"] = "given";
+    } else {
+      record_["uuid"] = derive_uuid(parse_mac(mac_), options_.uuid_scheme);
+      record_["uuid_scheme"] = std::string(to_string(options_.uuid_scheme));
+    }
+  }
+  if (text(record_, "psk").empty()) record_["psk"] = options_.psk ? *options_.psk : generate_psk();
+  // The key is made here and committed with the identity, before the CA sees its CSR: a run killed after the CA
+  // answered re-sends the same CSR and gets the same certificate.
+  if (options_.ca && options_.station_key && text(record_, "device_key").empty()) {
+    record_["device_key"] = ca::private_key_pem(ca::generate_key().get());
+  }
+  if (options_.wifi) {
+    record_["wifi_ssid"] = options_.wifi->ssid;
+    record_["wifi_password"] = options_.wifi->password;
+  }
+}
+
+asio::awaitable<void> DeviceRun::register_with_ca(std::optional<std::string> pop) {
+  if (!ca_client_) ca_client_ = std::make_unique<ca::Client>(*options_.ca);
+  ca::DeviceIdentity identity;
+  identity.uuid = text(record_, "uuid");
+  identity.psk = text(record_, "psk");
+  identity.mac = text(record_, "mac_hex");
+  identity.type = text(record_, "chip");
+  identity.pop = std::move(pop);
+  identity.key_source = options_.station_key ? ca::KeySource::station : ca::KeySource::none;
+  if (!text(record_, "device_key").empty()) identity.device_key = text(record_, "device_key");
+  auto registration = co_await ca::register_device(*ca_client_, identity);
+  merge_into(record_, registration.fields());
+}
+
+std::vector<std::uint8_t> DeviceRun::build_image() {
+  auto image = nvs::build_credentials_image(record_, options_.nvs);
+  record_["nvs_offset"] = fmt::format("0x{:X}", options_.nvs_offset);
+  record_["nvs_size"] = fmt::format("0x{:X}", image.size());
+  record_["nvs_md5"] = loader::md5_hex(image);
+  record_["nvs_encrypted"] = options_.nvs.keys.has_value();
+  return image;
+}
+
+asio::awaitable<void> DeviceRun::flash_image(const std::vector<std::uint8_t>& image) {
+  if (options_.flash_baud != 0) co_await loader_->change_baud(options_.flash_baud);
+  loader::WriteOptions write;
+  write.compress = options_.compress;
+  write.verify = true;
+  auto result = co_await loader_->write_flash(options_.nvs_offset, image, write);
+  record_["flash_skipped"] = result.skipped;
+  record_["flash_verified"] = result.verified;
+  record_["bytes_on_wire"] = loader_->bytes_on_wire();
+}
+
+double DeviceRun::seconds_since(Clock::time_point start) {
+  return std::round(std::chrono::duration<double>(Clock::now() - start).count() * 1000) / 1000;
+}
+
+asio::awaitable<Record> provision_device(std::string port, const ProvisionOptions& options, Ledger& ledger,
+                                         const Hooks& hooks) {
+  DeviceRun run(std::move(port), options, ledger, hooks);
+  co_return co_await run.run();
+}
+
+}  // namespace provision::workflow

@@ -1,0 +1,114 @@
+// Many devices on one executor: a pool of `jobs` workers taking ports from a queue; station mode keeps each port's
+// worker waiting for the next board.
+#include <glob.h>
+
+#include <utility>  // before Asio (Boost 1.74 awaitable.hpp needs std::exchange)
+
+#include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <deque>
+#include <memory>
+
+#include "provision/workflow.hpp"
+#include "workflow/board_watch.hpp"
+
+namespace provision::workflow {
+namespace {
+
+bool stopping(const Hooks& hooks) { return hooks.stop && hooks.stop->load(); }
+
+asio::awaitable<void> pause(std::chrono::milliseconds duration) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  timer.expires_after(duration);
+  boost::system::error_code ignored;
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+}
+
+std::string field(const Record& record, const char* name) {
+  auto it = record.find(name);
+  return it != record.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// One port in station mode: provision, then wait until a board with another MAC answers, and go again.
+asio::awaitable<void> station_port(std::string port, const StationOptions& station, const ProvisionOptions& options,
+                                   Ledger& ledger, const Hooks& hooks, std::function<void(const Record&)>& on_done) {
+  std::string last_mac;
+  while (!stopping(hooks)) {
+    if (!last_mac.empty()) {
+      bool next = co_await wait_for_next_board(port, last_mac, options, hooks, station.board_poll);
+      if (!next) break;  // stopped while waiting
+    }
+    Record record = co_await provision_device(port, options, ledger, hooks);
+    on_done(record);
+    last_mac = field(record, "mac");
+    if (last_mac.empty()) co_await pause(station.board_poll);  // no board answered: try the port again later
+    if (last_mac.empty()) last_mac = "?";
+  }
+}
+
+}  // namespace
+
+asio::awaitable<void> provision_station(const StationOptions& station, const ProvisionOptions& options,
+                                        Ledger& ledger, const Hooks& hooks,
+                                        std::function<void(const Record&)> on_done) {
+  auto executor = co_await asio::this_coro::executor;
+  auto queue = std::make_shared<std::deque<std::string>>(station.ports.begin(), station.ports.end());
+  std::size_t workers = station.jobs == 0 ? queue->size() : std::min(station.jobs, queue->size());
+  if (station.loop) workers = queue->size();  // station mode: every port is watched all the time
+  auto running = std::make_shared<std::size_t>(workers);
+  asio::steady_timer all_done(executor, asio::steady_timer::time_point::max());
+
+  for (std::size_t i = 0; i < workers; ++i) {
+    asio::co_spawn(
+        executor,
+        [&, queue, running]() -> asio::awaitable<void> {
+          while (!queue->empty() && !stopping(hooks)) {
+            std::string port = queue->front();
+            queue->pop_front();
+            if (station.loop) {
+              co_await station_port(port, station, options, ledger, hooks, on_done);
+            } else {
+              on_done(co_await provision_device(port, options, ledger, hooks));
+            }
+          }
+        },
+        [&, running](std::exception_ptr error) {
+          if (error) {
+            try {
+              std::rethrow_exception(error);
+            } catch (const Error& e) {
+              on_done(error_record(e));  // a ledger failure: reported, the other workers go on
+            } catch (const std::exception& e) {
+              on_done(error_record(Error(ErrorCode::internal, e.what())));
+            }
+          }
+          if (--*running == 0) all_done.cancel();
+        });
+  }
+  boost::system::error_code ignored;
+  if (workers > 0) co_await all_done.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+}
+
+std::vector<std::string> expand_port_glob(const std::string& pattern) {
+  glob_t matches{};
+  int rc = ::glob(pattern.c_str(), 0, nullptr, &matches);
+  std::vector<std::string> out;
+  if (rc == 0) {
+    for (std::size_t i = 0; i < matches.gl_pathc; ++i) out.emplace_back(matches.gl_pathv[i]);
+  }
+  ::globfree(&matches);
+  if (out.empty()) {
+    throw Error(ErrorCode::bad_input,
+                "ports: no port matches '" + pattern + "'; are the boards plugged in? (try --ports '/dev/ttyUSB*')",
+                "ports");
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace provision::workflow

@@ -1,0 +1,89 @@
+#include "e2e/e2e_support.hpp"
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "provision/nvs.hpp"
+
+namespace e2e {
+
+CaRun::CaRun(const test_support::TempDir& dir, std::vector<std::string> serve_extra)
+    : dir_(dir / "ca"), serve_extra_(std::move(serve_extra)) {
+  auto init = test_support::run_process(
+      {test_support::bin_path("espprov-ca").string(), "init", dir_.string(), "--host", "127.0.0.1"});
+  if (init.exit_code != 0) throw std::runtime_error("espprov-ca init failed: " + init.err);
+  start();
+}
+
+CaRun::~CaRun() { stop(); }
+
+void CaRun::start() {
+  std::vector<std::string> argv{test_support::bin_path("espprov-ca").string(), "serve", "--dir", dir_.string(),
+                                "--listen", listen_};
+  argv.insert(argv.end(), serve_extra_.begin(), serve_extra_.end());
+  server_ = std::make_unique<test_support::BackgroundProcess>(argv);
+  auto line = nlohmann::json::parse(server_->read_line());
+  url_ = line.at("listening").get<std::string>();
+  ca_cert_ = line.at("ca_cert").get<std::string>();
+  auto port = url_.substr(url_.rfind(':') + 1);
+  listen_ = "127.0.0.1:" + port;
+}
+
+void CaRun::stop() {
+  if (server_) server_->stop();
+  server_.reset();
+}
+
+std::vector<nlohmann::json> CaRun::list() const {
+  auto result = test_support::run_process(
+      {test_support::bin_path("espprov-ca").string(), "list", "--dir", dir_.string()});
+  if (result.exit_code != 0) throw std::runtime_error("espprov-ca list failed: " + result.err);
+  std::vector<nlohmann::json> out;
+  std::istringstream lines(result.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
+  }
+  return out;
+}
+
+std::vector<nlohmann::json> records(const test_support::ProcessResult& result) {
+  std::vector<nlohmann::json> out;
+  std::istringstream lines(result.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
+  }
+  return out;
+}
+
+std::vector<std::string> provision_argv(const CaRun* ca, const std::string& ledger,
+                                        const std::vector<std::string>& ports, std::vector<std::string> extra) {
+  std::vector<std::string> argv{test_support::bin_path("espprov").string(), "provision", "--ledger", ledger,
+                                "--progress", "none"};
+  for (const auto& p : ports) argv.insert(argv.end(), {"--port", p});
+  if (ca) argv.insert(argv.end(), {"--ca-url", ca->url(), "--ca-bundle", ca->ca_cert()});
+  bool wifi_given = false;
+  for (const auto& a : extra) wifi_given |= a == "--ssid" || a == "--no-wifi";
+  if (!wifi_given) argv.insert(argv.end(), {"--ssid", kLabSsid, "--password", kLabPassword});
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return argv;
+}
+
+nlohmann::json flashed_credentials(const std::string& flash_file, std::uint32_t offset, std::uint32_t size) {
+  std::ifstream in(flash_file, std::ios::binary);
+  in.seekg(offset);
+  std::vector<std::uint8_t> image(size);
+  in.read(reinterpret_cast<char*>(image.data()), size);
+  nlohmann::json out = nlohmann::json::object();
+  auto report = provision::nvs::read_image(image);
+  if (!report.valid()) out["_problems"] = report.problems.size();
+  for (const auto& element : report.content.elements()) {
+    if (element.kind == provision::nvs::Element::Kind::item &&
+        element.value.type == provision::nvs::ValueType::string) {
+      out[element.key] = element.value.as_string();
+    }
+  }
+  return out;
+}
+
+}  // namespace e2e

@@ -1,0 +1,271 @@
+// espprov provision end to end: simulated boards, the reference CA over HTTPS on loopback, the real executables.
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "e2e/e2e_support.hpp"
+#include "provision/ledger.hpp"
+
+using e2e::CaRun;
+using nlohmann::json;
+using sim_test::SimRun;
+using test_support::run_process;
+using test_support::TempDir;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string ledger_path(const TempDir& dir) { return (dir / "ledger.db").string(); }
+
+}  // namespace
+
+TEST_CASE("provision: one board ends connected, verified, registered, with the credentials in its flash",
+          "[e2e][provision]") {
+  TempDir dir;
+  CaRun ca(dir);
+  SimRun sim(1, "esp32c3");
+  const auto& board = sim.devices()[0];
+  auto result = run_process(e2e::provision_argv(&ca, ledger_path(dir), {board.port},
+                                                {"--save", (dir / "saved.ndjson").string()}),
+                            "", 120s);
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  auto out = e2e::records(result);
+  REQUIRE(out.size() == 1);
+  const auto& r = out[0];
+  CHECK(r["ok"] == true);
+  CHECK(r["port"] == board.port);
+  CHECK(r["chip"] == "esp32c3");
+  CHECK(r["mac"] == board.mac);
+  CHECK(r["verified"] == true);
+  CHECK(r["ip"].get<std::string>().size() >= 7);
+  CHECK(r["psk"].get<std::string>().size() == 64);
+  CHECK(r["nvs_offset"] == "0x3F0000");
+  CHECK(r["pop_registered"] == true);
+  CHECK(r.contains("expiry"));
+  for (const char* step : {"connect", "chip", "mac", "identity", "ca-register", "nvs-build", "flash", "boot", "wifi",
+                           "verify"}) {
+    CHECK(r["timings"].contains(step));
+  }
+  // What the board holds is what the record says.
+  auto flashed = e2e::flashed_credentials(board.flash);
+  CHECK(flashed["uuid"] == r["uuid"]);
+  CHECK(flashed["psk"] == r["psk"]);
+  CHECK(flashed["device_cert"] == r["certificate"]);
+  CHECK(flashed["wifi_ssid"] == e2e::kLabSsid);
+  // The CA registered it once; the ledger says done; --save holds the secrets, 0600.
+  auto registered = ca.list();
+  REQUIRE(registered.size() == 1);
+  CHECK(registered[0]["uuid"] == r["uuid"]);
+  provision::Ledger ledger(ledger_path(dir));
+  auto entry = ledger.find(board.mac);
+  REQUIRE(entry);
+  CHECK(entry->status == "done");
+  struct stat st {};
+  REQUIRE(::stat((dir / "saved.ndjson").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  // Secrets never reach stderr.
+  CHECK(result.err.find(r["psk"].get<std::string>()) == std::string::npos);
+  CHECK(result.err.find(e2e::kLabPassword) == std::string::npos);
+}
+
+TEST_CASE("provision: eight boards in one run, each with its own identity", "[e2e][provision]") {
+  TempDir dir;
+  CaRun ca(dir);
+  SimRun sim(8, "esp32s3");
+  std::vector<std::string> ports;
+  for (const auto& d : sim.devices()) ports.push_back(d.port);
+  auto result = run_process(e2e::provision_argv(&ca, ledger_path(dir), ports, {"--redact"}), "", 180s);
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  auto out = e2e::records(result);
+  REQUIRE(out.size() == 8);
+  std::set<std::string> macs, uuids;
+  for (const auto& r : out) {
+    CHECK(r["ok"] == true);
+    CHECK(r["psk"] == "***");
+    macs.insert(r["mac"].get<std::string>());
+    uuids.insert(r["uuid"].get<std::string>());
+  }
+  CHECK(macs.size() == 8);
+  CHECK(uuids.size() == 8);
+  CHECK(ca.list().size() == 8);
+  CHECK(result.err.find("provisioned 8 of 8") != std::string::npos);
+}
+
+TEST_CASE("provision: with the CA down the run stops at ca-register; the re-run resumes with the same identity",
+          "[e2e][provision]") {
+  TempDir dir;
+  CaRun ca(dir);
+  const std::string url = ca.url(), bundle = ca.ca_cert();
+  ca.stop();
+  SimRun sim(1, "esp32c3");
+  const auto& board = sim.devices()[0];
+  auto argv = e2e::provision_argv(nullptr, ledger_path(dir), {board.port},
+                                  {"--ca-url", url, "--ca-bundle", bundle, "--ca-retries", "1", "--ca-timeout", "5"});
+  auto first = run_process(argv, "", 120s);
+  CHECK(first.exit_code == 30);  // ca_unreachable
+  auto failed = e2e::records(first).at(0);
+  CHECK(failed["failed_step"] == "ca-register");
+  const std::string psk = failed["psk"];
+
+  ca.start();
+  sim.control("download 0");  // the board is still in the loader on real rigs; here the control puts it back
+  auto second = run_process(argv, "", 120s);
+  INFO(second.err);
+  REQUIRE(second.exit_code == 0);
+  auto done = e2e::records(second).at(0);
+  CHECK(done["psk"] == psk);
+  CHECK(done["uuid"] == failed["uuid"]);
+  CHECK(done["resumed"] == true);
+  CHECK(ca.list().size() == 1);
+  CHECK(e2e::flashed_credentials(board.flash)["psk"] == psk);
+}
+
+TEST_CASE("provision: a board that resets in the middle of the flash write is finished by the re-run",
+          "[e2e][provision]") {
+  TempDir dir;
+  CaRun ca(dir);
+  // The reset comes once, 30 KiB into the session: inside the compressed credentials write.
+  SimRun sim(1, "esp32c3", {"--fault-reset-after", "30000"});
+  const auto& board = sim.devices()[0];
+  auto argv = e2e::provision_argv(&ca, ledger_path(dir), {board.port}, {"--no-compress"});
+  auto first = run_process(argv, "", 120s);
+  REQUIRE(first.exit_code != 0);
+  auto failed = e2e::records(first).at(0);
+  CHECK(failed["failed_step"] == "flash");
+  auto second = run_process(argv, "", 120s);
+  INFO(second.err);
+  REQUIRE(second.exit_code == 0);
+  auto done = e2e::records(second).at(0);
+  CHECK(done["psk"] == failed["psk"]);
+  CHECK(done["certificate"] == failed["certificate"]);
+  CHECK(ca.list().size() == 1);
+  CHECK(e2e::flashed_credentials(board.flash)["uuid"] == done["uuid"]);
+}
+
+TEST_CASE("provision: a wrong WiFi password fails with its exit code, and the corrected re-run keeps the identity",
+          "[e2e][provision]") {
+  TempDir dir;
+  CaRun ca(dir);
+  SimRun sim(1, "esp32c3");
+  const auto& board = sim.devices()[0];
+  auto first = run_process(
+      e2e::provision_argv(&ca, ledger_path(dir), {board.port}, {"--ssid", e2e::kLabSsid, "--password", "wrong-pass"}),
+      "", 120s);
+  CHECK(first.exit_code == 52);  // wifi_wrong_password
+  auto failed = e2e::records(first).at(0);
+  CHECK(failed["failed_step"] == "wifi");
+  auto second = run_process(e2e::provision_argv(&ca, ledger_path(dir), {board.port}), "", 120s);
+  INFO(second.err);
+  REQUIRE(second.exit_code == 0);
+  auto done = e2e::records(second).at(0);
+  CHECK(done["psk"] == failed["psk"]);
+  CHECK(ca.list().size() == 1);
+}
+
+TEST_CASE("provision: kill -9 at random moments, then a full run: ledger, CA and board agree", "[e2e][provision]") {
+  TempDir dir;
+  CaRun ca(dir);
+  SimRun sim(1, "esp32c3", {"--baud-pacing", "on"});
+  const auto& board = sim.devices()[0];
+  auto argv = e2e::provision_argv(&ca, ledger_path(dir), {board.port});
+  std::mt19937 rng(20261201);
+  std::uniform_int_distribution<int> delay_ms(50, 2500);
+  for (int round = 0; round < 6; ++round) {
+    test_support::BackgroundProcess run(argv);
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
+    run.kill_hard();
+  }
+  auto final_run = run_process(argv, "", 120s);
+  INFO(final_run.err);
+  REQUIRE(final_run.exit_code == 0);
+  auto done = e2e::records(final_run).at(0);
+  provision::Ledger ledger(ledger_path(dir));
+  auto entry = ledger.find(board.mac);
+  REQUIRE(entry);
+  CHECK(entry->status == "done");
+  CHECK(entry->record["psk"] == done["psk"]);
+  auto registered = ca.list();
+  REQUIRE(registered.size() == 1);
+  CHECK(registered[0]["uuid"] == done["uuid"]);
+  auto flashed = e2e::flashed_credentials(board.flash);
+  CHECK(flashed["uuid"] == done["uuid"]);
+  CHECK(flashed["psk"] == done["psk"]);
+}
+
+TEST_CASE("provision: station mode provisions each new board on the port until SIGTERM", "[e2e][provision]") {
+  TempDir dir;
+  CaRun ca(dir);
+  SimRun sim(1, "esp32c3");
+  const auto& board = sim.devices()[0];
+  auto argv = e2e::provision_argv(&ca, ledger_path(dir), {board.port}, {"--loop"});
+  test_support::BackgroundProcess station(argv);
+  auto first = json::parse(station.read_line(60s));
+  CHECK(first["ok"] == true);
+  CHECK(first["mac"] == board.mac);
+  auto swapped = json::parse(sim.control("swap 0"));
+  auto second = json::parse(station.read_line(60s));
+  CHECK(second["ok"] == true);
+  CHECK(second["mac"] == swapped["mac"]);
+  CHECK(second["uuid"] != first["uuid"]);
+  ::kill(station.pid(), SIGTERM);
+  int status = station.stop(20s);
+  CHECK((status == 0 || status == 61));
+  CHECK(ca.list().size() == 2);
+}
+
+TEST_CASE("provision: --wifi-only changes the network and keeps the credentials", "[e2e][provision]") {
+  TempDir dir;
+  CaRun ca(dir);
+  SimRun sim(1, "esp32c3");
+  const auto& board = sim.devices()[0];
+  auto first = run_process(e2e::provision_argv(&ca, ledger_path(dir), {board.port}), "", 120s);
+  REQUIRE(first.exit_code == 0);
+  auto provisioned = e2e::records(first).at(0);
+  auto change = run_process(e2e::provision_argv(nullptr, ledger_path(dir), {board.port},
+                                                {"--wifi-only", "--ssid", "open lobby", "--open"}),
+                            "", 120s);
+  INFO(change.err);
+  REQUIRE(change.exit_code == 0);
+  auto changed = e2e::records(change).at(0);
+  CHECK(changed["wifi_ssid"] == "open lobby");
+  CHECK(changed["uuid"] == provisioned["uuid"]);
+  CHECK(e2e::flashed_credentials(board.flash)["psk"] == provisioned["psk"]);
+}
+
+TEST_CASE("provision: the legacy tool's partition at 0xA20000 works when the firmware's table says so",
+          "[e2e][provision]") {
+  TempDir dir;
+  SimRun sim(1, "esp32c3", {"--prov-offset", "0xA20000"});
+  const auto& board = sim.devices()[0];
+  auto result = run_process(e2e::provision_argv(nullptr, ledger_path(dir), {board.port},
+                                                {"--nvs-offset", "0xA20000", "--nvs-size", "0x10000"}),
+                            "", 120s);
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  auto r = e2e::records(result).at(0);
+  CHECK(r["nvs_offset"] == "0xA20000");
+  CHECK(e2e::flashed_credentials(board.flash, 0xA20000)["uuid"] == r["uuid"]);
+}
+
+TEST_CASE("provision: bad flags are refused before any board is touched", "[e2e][provision]") {
+  TempDir dir;
+  auto espprov = test_support::bin_path("espprov").string();
+  auto ns = run_process({espprov, "provision", "--port", "/dev/null", "--no-wifi", "--nvs-namespace",
+                         "deviceprovisioning", "--ledger", ledger_path(dir)});
+  CHECK(ns.exit_code == 20);  // nvs_limit
+  CHECK(ns.err.find("15") != std::string::npos);
+  auto http = run_process({espprov, "provision", "--port", "/dev/null", "--no-wifi", "--ca-url",
+                           "http://127.0.0.1:9", "--ledger", ledger_path(dir)});
+  CHECK(http.exit_code == 32);  // ca_insecure
+  auto pass = run_process({espprov, "provision", "--port", "/dev/null", "--ssid", "x", "--password", "short",
+                           "--ledger", ledger_path(dir)});
+  CHECK(pass.exit_code == 3);
+  CHECK(pass.err.find("short") == std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir / "ledger.db"));
+}
