@@ -1,14 +1,20 @@
 // The CA client: options, retries with backoff, status mapping and the checks on what the CA returned.
+#include <utility>  // before Asio: boost/asio/awaitable.hpp (1.74) uses std::exchange
+
 #include <fmt/format.h>
 #include <openssl/ssl.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_future.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <filesystem>
 
 #include "provision/ca_crypto.hpp"
+#include "provision/files.hpp"
 #include "provision/identity.hpp"
 #include "transport.hpp"
 
@@ -210,6 +216,30 @@ asio::awaitable<Registration> register_device(const Client& client, const Device
 asio::awaitable<HealthReport> health(const Client& client) {
   Connection connection(client, co_await asio::this_coro::executor);
   co_return co_await connection.health();
+}
+
+std::string read_token_file(const std::string& path) {
+  std::string text = read_file_text(path);
+  auto end = text.find_first_of("\r\n");
+  std::string token = text.substr(0, end);
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.front()))) token.erase(0, 1);
+  if (token.empty()) throw Error(ErrorCode::bad_input, fmt::format("--token-file {} is empty", path), "token_file");
+  return token;
+}
+
+Registration run_register(const Client& client, const DeviceIdentity& identity) {
+  asio::io_context io;
+  auto future = asio::co_spawn(io, register_device(client, identity), asio::use_future);
+  io.run();
+  return future.get();
+}
+
+HealthReport run_health(const Client& client) {
+  asio::io_context io;
+  auto future = asio::co_spawn(io, health(client), asio::use_future);
+  io.run();
+  return future.get();
 }
 
 }  // namespace provision::ca
