@@ -27,6 +27,10 @@ namespace provision::ca {
 namespace {
 
 constexpr std::chrono::milliseconds kMaxBackoff{5000};
+// Named, not temporaries inside co_await expressions (GCC 12 may destroy such temporaries twice).
+const std::string kRegisterPath = "/api/devices/register";
+const std::string kHealthPath = "/api/health";
+const std::string kNoBody;
 
 std::shared_ptr<Client::Impl> make_impl(ClientOptions options) {
   auto impl = std::make_shared<Client::Impl>();
@@ -162,7 +166,7 @@ asio::awaitable<Registration> Connection::register_device(const DeviceIdentity& 
   const std::string body = encode_register_request(request);  // validates every field before anything is sent
 
   Registration registration;
-  HttpAnswer answer = co_await exchange_with_retries(*state_, beast::http::verb::post, "/api/devices/register", body,
+  HttpAnswer answer = co_await exchange_with_retries(*state_, beast::http::verb::post, kRegisterPath, body,
                                                      registration.attempts);
   if (answer.status != 200 && answer.status != 201) throw status_error(state_->client->url, answer);
   RegisterResponse response = decode_register_response(answer.body);
@@ -196,7 +200,7 @@ asio::awaitable<HealthReport> Connection::health() {
   report.tls_version = state_->tls_version;
   const auto start = Clock::now();
   int attempts = 0;
-  HttpAnswer answer = co_await exchange_with_retries(*state_, beast::http::verb::get, "/api/health", "", attempts);
+  HttpAnswer answer = co_await exchange_with_retries(*state_, beast::http::verb::get, kHealthPath, kNoBody, attempts);
   report.round_trip_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   report.status = answer.status;
   if (answer.status != 200) throw status_error(state_->client->url, answer);
