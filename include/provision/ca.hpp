@@ -87,6 +87,9 @@ struct ClientOptions {
   std::string user_agent = "espprov";
 };
 
+// The bearer token from --token-file: the first line, surrounding white space removed. Error(io / bad_input).
+std::string read_token_file(const std::string& path);
+
 // The record fields a registration adds.
 struct Registration {
   std::string certificate;
@@ -156,5 +159,9 @@ class Connection {
 // One-shot helpers: a fresh connection for one call.
 asio::awaitable<Registration> register_device(const Client& client, const DeviceIdentity& identity);
 asio::awaitable<HealthReport> health(const Client& client);
+
+// Runs one CA coroutine on its own io_context (single-device commands); rethrows what it threw.
+Registration run_register(const Client& client, const DeviceIdentity& identity);
+HealthReport run_health(const Client& client);
 
 }  // namespace provision::ca

@@ -1,14 +1,20 @@
 // The CA client: options, retries with backoff, status mapping and the checks on what the CA returned.
+#include <utility>  // before Asio: boost/asio/awaitable.hpp (1.74) uses std::exchange
+
 #include <fmt/format.h>
 #include <openssl/ssl.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_future.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <filesystem>
 
 #include "provision/ca_crypto.hpp"
+#include "provision/files.hpp"
 #include "provision/identity.hpp"
 #include "transport.hpp"
 
@@ -21,6 +27,10 @@ namespace provision::ca {
 namespace {
 
 constexpr std::chrono::milliseconds kMaxBackoff{5000};
+// Named, not temporaries inside co_await expressions (GCC 12 may destroy such temporaries twice).
+const std::string kRegisterPath = "/api/devices/register";
+const std::string kHealthPath = "/api/health";
+const std::string kNoBody;
 
 std::shared_ptr<Client::Impl> make_impl(ClientOptions options) {
   auto impl = std::make_shared<Client::Impl>();
@@ -156,7 +166,7 @@ asio::awaitable<Registration> Connection::register_device(const DeviceIdentity& 
   const std::string body = encode_register_request(request);  // validates every field before anything is sent
 
   Registration registration;
-  HttpAnswer answer = co_await exchange_with_retries(*state_, beast::http::verb::post, "/api/devices/register", body,
+  HttpAnswer answer = co_await exchange_with_retries(*state_, beast::http::verb::post, kRegisterPath, body,
                                                      registration.attempts);
   if (answer.status != 200 && answer.status != 201) throw status_error(state_->client->url, answer);
   RegisterResponse response = decode_register_response(answer.body);
@@ -190,7 +200,7 @@ asio::awaitable<HealthReport> Connection::health() {
   report.tls_version = state_->tls_version;
   const auto start = Clock::now();
   int attempts = 0;
-  HttpAnswer answer = co_await exchange_with_retries(*state_, beast::http::verb::get, "/api/health", "", attempts);
+  HttpAnswer answer = co_await exchange_with_retries(*state_, beast::http::verb::get, kHealthPath, kNoBody, attempts);
   report.round_trip_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   report.status = answer.status;
   if (answer.status != 200) throw status_error(state_->client->url, answer);
@@ -210,6 +220,30 @@ asio::awaitable<Registration> register_device(const Client& client, const Device
 asio::awaitable<HealthReport> health(const Client& client) {
   Connection connection(client, co_await asio::this_coro::executor);
   co_return co_await connection.health();
+}
+
+std::string read_token_file(const std::string& path) {
+  std::string text = read_file_text(path);
+  auto end = text.find_first_of("\r\n");
+  std::string token = text.substr(0, end);
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.front()))) token.erase(0, 1);
+  if (token.empty()) throw Error(ErrorCode::bad_input, fmt::format("--token-file {} is empty", path), "token_file");
+  return token;
+}
+
+Registration run_register(const Client& client, const DeviceIdentity& identity) {
+  asio::io_context io;
+  auto future = asio::co_spawn(io, register_device(client, identity), asio::use_future);
+  io.run();
+  return future.get();
+}
+
+HealthReport run_health(const Client& client) {
+  asio::io_context io;
+  auto future = asio::co_spawn(io, health(client), asio::use_future);
+  io.run();
+  return future.get();
 }
 
 }  // namespace provision::ca

@@ -1,0 +1,105 @@
+// espprov ca-register: registers the record's device with the CA and adds certificate, ca_cert, device_key and
+// expiry. The station makes the device key (EC P-256) and sends its CSR unless --key-source none; a key already
+// in the record (a resumed run) is reused, never replaced.
+#include <fmt/format.h>
+
+#include "command.hpp"
+#include "provision/ca.hpp"
+
+namespace {
+
+struct CaRegisterOptions {
+  std::string in;
+  std::string url;
+  std::string token_file;
+  std::string ca_bundle;
+  std::string key_source = "station";
+  std::string chip;
+  bool allow_insecure_http = false;
+  int timeout_ms = 30000;
+  int connect_timeout_ms = 5000;
+  int retries = 3;
+};
+
+std::string record_text(const provision::Record& record, const char* name) {
+  auto it = record.find(name);
+  return it != record.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+std::string required_text(const provision::Record& record, const char* name, const char* step) {
+  std::string value = record_text(record, name);
+  if (value.empty()) {
+    throw provision::Error(provision::ErrorCode::bad_input,
+                           fmt::format("the input record has no \"{}\"; run espprov {} first (or pass --in)", name, step),
+                           name);
+  }
+  return value;
+}
+
+void run(const CaRegisterOptions& options) {
+  auto record = espprov::read_input_record(options.in);
+  provision::ca::ClientOptions client_options;
+  client_options.url = options.url;
+  if (!options.token_file.empty()) client_options.token = provision::ca::read_token_file(options.token_file);
+  client_options.ca_bundle = options.ca_bundle;
+  client_options.allow_insecure_http = options.allow_insecure_http;
+  client_options.timeout = std::chrono::milliseconds(options.timeout_ms);
+  client_options.connect_timeout = std::chrono::milliseconds(options.connect_timeout_ms);
+  client_options.retries = options.retries;
+  provision::ca::Client client(client_options);
+
+  provision::ca::DeviceIdentity identity;
+  identity.uuid = required_text(record, "uuid", "uuid");
+  identity.psk = required_text(record, "psk", "psk");
+  identity.mac = record_text(record, "mac_hex").empty() ? required_text(record, "mac", "mac")
+                                                         : record_text(record, "mac_hex");
+  identity.type = options.chip.empty() ? record_text(record, "chip") : options.chip;
+  if (identity.type.empty()) {
+    throw provision::Error(provision::ErrorCode::bad_input,
+                           "the input record has no \"chip\"; pass --chip esp32s3 (or read it from the device)", "chip");
+  }
+  if (auto pop = record_text(record, "pop"); !pop.empty()) identity.pop = pop;
+  identity.key_source = provision::ca::parse_key_source(options.key_source);
+  if (auto key = record_text(record, "device_key"); !key.empty()) identity.device_key = key;
+
+  auto progress = espprov::progress_sink();
+  provision::report(progress, {"", "ca-register", provision::StepState::started, 0, client.url().origin()});
+  auto registration = provision::ca::run_register(client, identity);
+  provision::report(progress, {"", "ca-register", provision::StepState::done, 1,
+                               fmt::format("serial {}, expires {}", registration.cert_serial, registration.expiry)});
+  provision::merge_into(record, registration.fields());
+  espprov::emit(record);
+}
+
+void setup(CLI::App& app) {
+  auto options = std::make_shared<CaRegisterOptions>();
+  auto* sub = app.add_subcommand("ca-register", "Register the device with the CA and add its certificate");
+  sub->footer(
+      "Needs uuid, psk, mac and chip in the input record; adds certificate, ca_cert, device_key, expiry,\n"
+      "cert_serial, cert_fingerprint. Retries connection errors, timeouts and 5xx (the CA's register is idempotent).\n"
+      "  espprov mac --mac A0B1C2D3E4F5 | espprov uuid --in - | espprov psk --in - \\\n"
+      "    | espprov ca-register --in - --chip esp32s3 --ca-url https://ca.example.com:8443 --token-file token");
+  sub->add_option("--ca-url", options->url, "CA base URL: https://host[:port][/base]")->required();
+  sub->add_option("--token-file", options->token_file, "File holding the CA's bearer token");
+  sub->add_option("--ca-bundle", options->ca_bundle, "PEM file of roots to trust instead of the system store");
+  sub->add_flag("--allow-insecure-http", options->allow_insecure_http,
+                "Allow http:// (the PSK then crosses the network in clear text)");
+  sub->add_option("--key-source", options->key_source,
+                  "station: make an EC P-256 key and send its CSR; none: no CSR (seed-compatible CA)")
+      ->check(CLI::IsMember({"station", "none"}))
+      ->capture_default_str();
+  sub->add_option("--chip", options->chip, "Chip type sent as \"type\" when the record has no chip");
+  sub->add_option("--timeout-ms", options->timeout_ms, "Whole call, retries included")
+      ->check(CLI::Range(1, 600000))->capture_default_str();
+  sub->add_option("--connect-timeout-ms", options->connect_timeout_ms, "Each TCP connect")
+      ->check(CLI::Range(1, 600000))->capture_default_str();
+  sub->add_option("--retries", options->retries, "Attempts after the first")->check(CLI::Range(0, 20))
+      ->capture_default_str();
+  espprov::add_input_option(*sub, options->in);
+  espprov::add_output_options(*sub, true);
+  sub->callback([options] { run(*options); });
+}
+
+const espprov::CommandRegistrar registrar{60, setup};
+
+}  // namespace
