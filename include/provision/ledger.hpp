@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,6 +53,11 @@ class Ledger {
   // The device is provisioned and verified.
   void finish(const std::string& mac, const Record& record);
 
+  // Runs `body` as one transaction: the changes it makes (each still all-or-nothing) become durable together,
+  // with one fsync. A change that throws inside is undone alone when its caller catches the error. Group commit
+  // for many devices at once (see lib/workflow/ledger_writer.hpp).
+  void batch(const std::function<void()>& body);
+
   // Removes the device and its history (an operator's decision: its next run generates a new PSK).
   void forget(const std::string& mac);
 
@@ -64,6 +70,7 @@ class Ledger {
   void exec(const char* sql);
   std::filesystem::path path_;
   sqlite3* db_ = nullptr;
+  bool batching_ = false;
 };
 
 // The entry as an export row: secrets removed unless `include_secrets`.

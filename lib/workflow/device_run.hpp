@@ -6,12 +6,13 @@
 #include <string>
 
 #include "provision/workflow.hpp"
+#include "workflow/ledger_writer.hpp"
 
 namespace provision::workflow {
 
 class DeviceRun {
  public:
-  DeviceRun(std::string port, const ProvisionOptions& options, Ledger& ledger, const Hooks& hooks);
+  DeviceRun(std::string port, const ProvisionOptions& options, LedgerWriter& ledger, const Hooks& hooks);
   // The final record: ok, or an error record with "failed_step". Throws only Error(ledger).
   asio::awaitable<Record> run();
 
@@ -20,15 +21,18 @@ class DeviceRun {
 
   // Runs one step: stop check, progress events, timing, and the ledger commit of the record it produced (once
   // the MAC is known). A failure is recorded in the ledger and rethrown.
+  // Arguments of co_await calls are named objects, never temporaries: GCC 12 mishandles temporaries that live
+  // across a suspension.
   template <typename Body>
   asio::awaitable<void> step(const char* name, Body body) {
-    current_step_ = name;
+    const std::string step_name = name;
+    current_step_ = step_name;
     if (hooks_.stop && hooks_.stop->load()) {
-      Error stopped(ErrorCode::interrupted, std::string("stopped by a signal before step ") + name);
-      if (!mac_.empty()) ledger_.fail_step(mac_, name, stopped);
+      const Error stopped(ErrorCode::interrupted, "stopped by a signal before step " + step_name);
+      if (!mac_.empty()) co_await ledger_.fail_step(mac_, step_name, stopped);
       throw stopped;
     }
-    report(hooks_.progress, {port_, name, StepState::started, 0, ""});
+    report(hooks_.progress, {port_, step_name, StepState::started, 0, ""});
     const auto started = Clock::now();
     std::optional<Error> failure;
     try {
@@ -36,25 +40,25 @@ class DeviceRun {
     } catch (const Error& error) {
       failure = error;
     }
-    timings_[name] = seconds_since(started);
+    timings_[step_name] = seconds_since(started);
     if (failure) {
-      if (!mac_.empty() && failure->code() != ErrorCode::ledger) ledger_.fail_step(mac_, name, *failure);
-      report(hooks_.progress, {port_, name, StepState::failed, 0, failure->what()});
+      if (!mac_.empty() && failure->code() != ErrorCode::ledger) co_await ledger_.fail_step(mac_, step_name, *failure);
+      report(hooks_.progress, {port_, step_name, StepState::failed, 0, failure->what()});
       throw *failure;
     }
     if (!mac_.empty()) {
       Record snapshot = record_;
       snapshot["timings"] = timings_;
-      ledger_.complete_step(mac_, name, snapshot);
+      co_await ledger_.complete_step(mac_, step_name, snapshot);
     }
-    report(hooks_.progress, {port_, name, StepState::done, 1, ""});
+    report(hooks_.progress, {port_, step_name, StepState::done, 1, ""});
   }
 
   asio::awaitable<void> run_full();
   asio::awaitable<void> run_wifi_only();
   asio::awaitable<void> configure_and_verify();
   asio::awaitable<void> connect_loader();
-  void resume_from_ledger();
+  asio::awaitable<void> resume_from_ledger();
   void make_identity();
   asio::awaitable<void> register_with_ca(std::optional<std::string> pop);
   std::vector<std::uint8_t> build_image();
@@ -63,7 +67,7 @@ class DeviceRun {
 
   std::string port_;
   const ProvisionOptions& options_;
-  Ledger& ledger_;
+  LedgerWriter& ledger_;
   const Hooks& hooks_;
   ProgressSink module_progress_;
   Record record_ = Record::object();
@@ -74,5 +78,9 @@ class DeviceRun {
   std::unique_ptr<loader::Loader> loader_;
   std::unique_ptr<ca::Client> ca_client_;
 };
+
+// provision_device() with the writer shared by every device of a station.
+asio::awaitable<Record> run_device(std::string port, const ProvisionOptions& options, LedgerWriter& ledger,
+                                   const Hooks& hooks);
 
 }  // namespace provision::workflow

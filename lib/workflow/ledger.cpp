@@ -81,15 +81,25 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
-// BEGIN IMMEDIATE ... COMMIT, rolled back if anything throws.
+// BEGIN IMMEDIATE ... COMMIT, rolled back if anything throws. Inside Ledger::batch() the same change is a
+// SAVEPOINT of the batch's transaction: it still applies whole or not at all, and the batch commits (one fsync)
+// for every change in it.
 class Transaction {
  public:
-  explicit Transaction(sqlite3* db) : db_(db) { run("BEGIN IMMEDIATE"); }
+  Transaction(sqlite3* db, bool nested) : db_(db), nested_(nested) {
+    run(nested_ ? "SAVEPOINT step" : "BEGIN IMMEDIATE");
+  }
   ~Transaction() {
-    if (!done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    if (done_) return;
+    if (nested_) {
+      sqlite3_exec(db_, "ROLLBACK TO step", nullptr, nullptr, nullptr);
+      sqlite3_exec(db_, "RELEASE step", nullptr, nullptr, nullptr);
+    } else {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
   }
   void commit() {
-    run("COMMIT");
+    run(nested_ ? "RELEASE step" : "COMMIT");
     done_ = true;
   }
 
@@ -100,6 +110,7 @@ class Transaction {
     }
   }
   sqlite3* db_;
+  bool nested_;
   bool done_ = false;
 };
 
@@ -206,7 +217,7 @@ std::vector<LedgerEntry> Ledger::list() {
 
 LedgerEntry Ledger::begin(const std::string& mac, const std::string& port) {
   const std::string now = now_utc();
-  Transaction tx(db_);
+  Transaction tx(db_, batching_);
   {
     Statement s(db_,
                 "INSERT INTO devices(mac, created_at, updated_at, attempts, status) VALUES (?1, ?2, ?2, 1, "
@@ -222,7 +233,7 @@ LedgerEntry Ledger::begin(const std::string& mac, const std::string& port) {
 
 void Ledger::complete_step(const std::string& mac, const std::string& step, const Record& record) {
   const std::string now = now_utc();
-  Transaction tx(db_);
+  Transaction tx(db_, batching_);
   {
     Statement s(db_,
                 "UPDATE devices SET step = ?2, uuid = ?3, chip = ?4, record = ?5, updated_at = ?6 WHERE mac = ?1");
@@ -236,7 +247,7 @@ void Ledger::complete_step(const std::string& mac, const std::string& step, cons
 
 void Ledger::fail_step(const std::string& mac, const std::string& step, const Error& error) {
   const std::string now = now_utc();
-  Transaction tx(db_);
+  Transaction tx(db_, batching_);
   {
     Statement s(db_,
                 "UPDATE devices SET status = 'failed', error_code = ?2, error_message = ?3, updated_at = ?4 "
@@ -250,7 +261,7 @@ void Ledger::fail_step(const std::string& mac, const std::string& step, const Er
 
 void Ledger::finish(const std::string& mac, const Record& record) {
   const std::string now = now_utc();
-  Transaction tx(db_);
+  Transaction tx(db_, batching_);
   {
     Statement s(db_,
                 "UPDATE devices SET status = 'done', step = 'verified', uuid = ?2, chip = ?3, record = ?4, "
@@ -263,8 +274,26 @@ void Ledger::finish(const std::string& mac, const Record& record) {
   tx.commit();
 }
 
+void Ledger::batch(const std::function<void()>& body) {
+  if (batching_) {
+    body();
+    return;
+  }
+  exec("BEGIN IMMEDIATE");
+  batching_ = true;
+  try {
+    body();
+  } catch (...) {
+    batching_ = false;
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+  batching_ = false;
+  exec("COMMIT");
+}
+
 void Ledger::forget(const std::string& mac) {
-  Transaction tx(db_);
+  Transaction tx(db_, batching_);
   {
     Statement s(db_, "DELETE FROM devices WHERE mac = ?1");
     s.bind(1, mac);

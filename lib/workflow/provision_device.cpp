@@ -39,7 +39,7 @@ void check_given_matches(const Record& kept, const char* field, const std::optio
 
 }  // namespace
 
-DeviceRun::DeviceRun(std::string port, const ProvisionOptions& options, Ledger& ledger, const Hooks& hooks)
+DeviceRun::DeviceRun(std::string port, const ProvisionOptions& options, LedgerWriter& ledger, const Hooks& hooks)
     : port_(std::move(port)), options_(options), ledger_(ledger), hooks_(hooks) {
   record_["port"] = port_;
   // The steps' own events become progress within the workflow's step: one started/done pair per step.
@@ -66,7 +66,7 @@ asio::awaitable<Record> DeviceRun::run() {
     }
     record_["seconds"] = seconds_since(started);
     record_["timings"] = timings_;
-    if (!mac_.empty()) ledger_.finish(mac_, record_);
+    if (!mac_.empty()) co_await ledger_.finish(mac_, record_);
     Record done = Record::object();
     done["ok"] = true;
     merge_into(done, record_);
@@ -91,7 +91,7 @@ asio::awaitable<void> DeviceRun::run_full() {
     auto mac = co_await loader_->read_mac();
     merge_into(record_, loader::device_mac_fields(mac));
     mac_ = text(record_, "mac");
-    resume_from_ledger();
+    co_await resume_from_ledger();
   });
   co_await step("identity", [&]() -> asio::awaitable<void> {
     make_identity();
@@ -125,7 +125,7 @@ asio::awaitable<void> DeviceRun::run_wifi_only() {
     record_["chip"] = device.chip;
     merge_into(record_, mac_fields(parse_mac(device.mac)));
     mac_ = text(record_, "mac");
-    resume_from_ledger();
+    co_await resume_from_ledger();
     if (text(record_, "uuid").empty() && !device.uuid.empty()) record_["uuid"] = device.uuid;
   });
   co_await configure_and_verify();
@@ -204,8 +204,8 @@ asio::awaitable<void> DeviceRun::connect_loader() {
   co_await loader_->connect(loader::BeforeReset::no_reset, options_.reset.attempts);
 }
 
-void DeviceRun::resume_from_ledger() {
-  auto entry = ledger_.find(mac_);
+asio::awaitable<void> DeviceRun::resume_from_ledger() {
+  auto entry = co_await ledger_.find(mac_);
   if (entry) {
     Record kept = Record::object();
     for (const char* field : kKeptFields) {
@@ -218,7 +218,7 @@ void DeviceRun::resume_from_ledger() {
   } else {
     record_["resumed"] = false;
   }
-  auto begun = ledger_.begin(mac_, port_);
+  auto begun = co_await ledger_.begin(mac_, port_);
   record_["attempts"] = begun.attempts;
 }
 
@@ -282,10 +282,16 @@ double DeviceRun::seconds_since(Clock::time_point start) {
   return std::round(std::chrono::duration<double>(Clock::now() - start).count() * 1000) / 1000;
 }
 
-asio::awaitable<Record> provision_device(std::string port, const ProvisionOptions& options, Ledger& ledger,
-                                         const Hooks& hooks) {
+asio::awaitable<Record> run_device(std::string port, const ProvisionOptions& options, LedgerWriter& ledger,
+                                   const Hooks& hooks) {
   DeviceRun run(std::move(port), options, ledger, hooks);
   co_return co_await run.run();
+}
+
+asio::awaitable<Record> provision_device(std::string port, const ProvisionOptions& options, Ledger& ledger,
+                                         const Hooks& hooks) {
+  LedgerWriter writer(ledger);
+  co_return co_await run_device(std::move(port), options, writer, hooks);
 }
 
 }  // namespace provision::workflow

@@ -1,0 +1,182 @@
+// The whole job per device: espprov provision against simulated boards at 921600 baud with wire pacing and flash
+// timing on, and the reference CA over HTTPS on loopback. The simulated access point associates at once
+// (connect_ms 0), so the figures exclude the WiFi association delay. Reports the per-step breakdown of one device,
+// then the wall time of 1, 8 and 32 devices in one run. Targets: one device <= 3 s; 32 devices <= 1.5x one.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+const fs::path kBin = ESPPROV_BIN_DIR;
+
+// A child whose stdout we read line by line (the CA's and the simulator's announcements).
+struct Child {
+  pid_t pid = -1;
+  int out = -1;
+  std::string pending;
+
+  explicit Child(const std::vector<std::string>& argv) {
+    int pipe_fds[2];
+    if (::pipe(pipe_fds) != 0) throw std::runtime_error("pipe");
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 1);
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    if (posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ) != 0) {
+      throw std::runtime_error("cannot start " + argv[0]);
+    }
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(pipe_fds[1]);
+    out = pipe_fds[0];
+  }
+  ~Child() {
+    if (pid > 0) {
+      ::kill(pid, SIGTERM);
+      int status = 0;
+      ::waitpid(pid, &status, 0);
+    }
+    if (out >= 0) ::close(out);
+  }
+  std::string line(int timeout_ms = 30000) {
+    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (pending.find('\n') == std::string::npos) {
+      pollfd p{out, POLLIN, 0};
+      if (Clock::now() > deadline || ::poll(&p, 1, 100) < 0) throw std::runtime_error("no output from child");
+      if (p.revents & POLLIN) {
+        char buf[4096];
+        auto n = ::read(out, buf, sizeof buf);
+        if (n <= 0) throw std::runtime_error("child closed its output");
+        pending.append(buf, static_cast<std::size_t>(n));
+      }
+    }
+    auto end = pending.find('\n');
+    std::string first = pending.substr(0, end);
+    pending.erase(0, end + 1);
+    return first;
+  }
+};
+
+std::string run_capture(const std::vector<std::string>& argv, int& exit_code) {
+  std::string command;
+  for (const auto& a : argv) command += "'" + a + "' ";
+  command += "2>/dev/null";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (!pipe) throw std::runtime_error("popen");
+  std::string out;
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
+  int status = ::pclose(pipe);
+  exit_code = WEXITSTATUS(status);
+  return out;
+}
+
+struct RunResult {
+  double wall_s = 0;
+  std::vector<nlohmann::ordered_json> records;
+  int failed = 0;
+  int exit_code = 0;
+};
+
+RunResult provision_run(const fs::path& work, int count, const std::string& ca_url, const fs::path& ca_cert,
+                        const fs::path& aps) {
+  const fs::path state = work / fmt::format("boards-{}", count);
+  Child sim({(kBin / "espprov-sim").string(), "--count", std::to_string(count), "--chip", "esp32c3", "--state",
+             state.string(), "--aps", aps.string(), "--baud-pacing", "on", "--flash-timing", "on",
+             "--seed", std::to_string(1000 + count)});
+  auto boards = nlohmann::json::parse(sim.line());
+  std::vector<std::string> argv{(kBin / "espprov").string(), "provision", "--ca-url", ca_url, "--ca-bundle",
+                                ca_cert.string(), "--ssid", "bench-ap", "--password", "bench-password-1",
+                                "--ledger", (work / fmt::format("ledger-{}.db", count)).string(), "--progress",
+                                "none", "--flash-baud", "921600"};
+  for (const auto& b : boards) argv.insert(argv.end(), {"--port", b["port"].get<std::string>()});
+  RunResult result;
+  int exit_code = 0;
+  auto start = Clock::now();
+  std::string out = run_capture(argv, exit_code);
+  result.wall_s = std::chrono::duration<double>(Clock::now() - start).count();
+  result.exit_code = exit_code;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty()) continue;
+    auto record = nlohmann::ordered_json::parse(line);
+    if (record.value("ok", false) != true) ++result.failed;
+    result.records.push_back(std::move(record));
+  }
+  return result;
+}
+
+}  // namespace
+
+int main() {
+  const fs::path work = fs::temp_directory_path() / fmt::format("espprov-bench-provision-{}", ::getpid());
+  fs::create_directories(work);
+  {
+    std::ofstream aps(work / "aps.json");
+    aps << R"([{"ssid":"bench-ap","password":"bench-password-1","rssi":-40,"auth":"wpa2","connect_ms":0}])";
+  }
+  int rc = 0;
+  run_capture({(kBin / "espprov-ca").string(), "init", (work / "ca").string(), "--host", "127.0.0.1"}, rc);
+  if (rc != 0) {
+    std::fprintf(stderr, "bench: espprov-ca init failed\n");
+    return 1;
+  }
+  Child ca({(kBin / "espprov-ca").string(), "serve", "--dir", (work / "ca").string(), "--listen", "127.0.0.1:0"});
+  auto announced = nlohmann::json::parse(ca.line());
+  const std::string url = announced["listening"];
+  const fs::path ca_cert = announced["ca_cert"].get<std::string>();
+
+  fmt::print("espprov provision, esp32c3 boards at 921600 baud, pacing + flash timing on, HTTPS CA on loopback\n");
+  std::map<int, double> wall;
+  for (int count : {1, 8, 32}) {
+    auto result = provision_run(work, count, url, ca_cert, work / "aps.json");
+    wall[count] = result.wall_s;
+    if (static_cast<int>(result.records.size()) != count) {
+      fmt::print(stderr, "bench: espprov provision printed {} records for {} devices (exit {})\n",
+                 result.records.size(), count, result.exit_code);
+      return 1;
+    }
+    std::vector<double> per_device;
+    for (const auto& r : result.records) per_device.push_back(r.value("seconds", 0.0));
+    std::sort(per_device.begin(), per_device.end());
+    double p50 = per_device.empty() ? 0 : per_device[per_device.size() / 2];
+    double max = per_device.empty() ? 0 : per_device.back();
+    fmt::print("{:>3} device(s): wall {:6.2f} s, per device p50 {:5.2f} s, max {:5.2f} s, failed {}\n", count,
+               result.wall_s, p50, max, result.failed);
+    if (count == 1 && !result.records.empty()) {
+      const auto& timings = result.records[0]["timings"];
+      std::string breakdown;
+      for (const auto& [step, seconds] : timings.items()) breakdown += fmt::format(" {}={:.3f}", step, seconds.get<double>());
+      fmt::print("    steps (s):{}\n", breakdown);
+    }
+  }
+  fmt::print("target: one device <= 3 s: {:.2f} s {}; 32 devices <= 1.5x one: {:.2f}x {}\n", wall[1],
+             wall[1] <= 3.0 ? "ok" : "MISSED", wall[32] / wall[1], wall[32] / wall[1] <= 1.5 ? "ok" : "MISSED");
+  std::error_code ignored;
+  fs::remove_all(work, ignored);
+  return 0;
+}
