@@ -66,7 +66,7 @@ TEST_CASE("a pty has no modem lines: --before default-reset warns and connects",
   CHECK(events.any_warning());
 }
 
-TEST_CASE("--after hard-reset on a pty falls back to FLASH_END and the board runs its app", "[loader][sim]") {
+TEST_CASE("loader: --after hard-reset on a pty falls back to FLASH_END and the board runs its app", "[loader][sim]") {
   auto after = GENERATE(loader::AfterReset::hard_reset, loader::AfterReset::run_app);
   SimRun sim(1, "esp32c2");
   Events events;
@@ -82,7 +82,7 @@ TEST_CASE("--after hard-reset on a pty falls back to FLASH_END and the board run
   CHECK(events.any_warning() == (after == loader::AfterReset::hard_reset));
 }
 
-TEST_CASE("--after no-reset stays in the loader", "[loader][sim]") {
+TEST_CASE("loader: --after no-reset stays in the loader", "[loader][sim]") {
   SimRun sim(1, "esp32");
   with_loader<int>(sim.devices().at(0).port, [&](loader::Loader& device) -> asio::awaitable<int> {
     co_await device.leave(loader::AfterReset::no_reset);
