@@ -71,8 +71,10 @@ TEST_CASE("improv client: device info, scan, provision and a wrong password agai
   CHECK(info.device_name == "espprov-" + mac_tail_hex(device.mac));
   CHECK_FALSE(info.firmware_version.empty());
 
-  auto networks = on_port<std::vector<improv::Network>>(device.port, [](provision::serial::Link& link) {
-    return improv::Client(link).scan();
+  auto networks = on_port<std::vector<improv::Network>>(device.port, [](provision::serial::Link& link)
+                                                            -> boost::asio::awaitable<std::vector<improv::Network>> {
+    improv::Client client(link);
+    co_return co_await client.scan();
   });
   bool saw_open = false, saw_quotes = false;
   for (const auto& n : networks) {
@@ -85,19 +87,26 @@ TEST_CASE("improv client: device info, scan, provision and a wrong password agai
   const std::string ssid = "Caf\xC3\xA9 \xE2\x98\x95 Stra\xC3\x9F" "e";
   std::string message;
   CHECK(code_of([&] {
-          on_port<improv::Provisioned>(device.port, [&](provision::serial::Link& link) {
-            return improv::Client(link).provision({ssid, "not-the-password", false}, 5s);
+          on_port<improv::Provisioned>(device.port, [&](provision::serial::Link& link) -> boost::asio::awaitable<improv::Provisioned> {
+            improv::Client client(link);
+            wifi::WifiSettings wrong{ssid, "not-the-password", false};
+            co_return co_await client.provision(wrong, 5s);
           });
         }, &message) == ErrorCode::wifi_failed);
   CHECK(message.find("unable to connect") != std::string::npos);
   CHECK(message.find("not-the-password") == std::string::npos);
 
-  auto done = on_port<improv::Provisioned>(device.port, [&](provision::serial::Link& link) {
-    return improv::Client(link).provision({ssid, wifi_test::hostile_aps()[3].password, false}, 5s);
+  auto done = on_port<improv::Provisioned>(device.port, [&](provision::serial::Link& link) -> boost::asio::awaitable<improv::Provisioned> {
+    improv::Client client(link);
+    wifi::WifiSettings right{ssid, wifi_test::hostile_aps()[3].password, false};
+    co_return co_await client.provision(right, 5s);
   });
   CHECK(done.ssid == ssid);
   CHECK(done.redirect_urls.empty());
-  auto state = on_port<improv::State>(device.port, [](provision::serial::Link& link) { return improv::Client(link).current_state(); });
+  auto state = on_port<improv::State>(device.port, [](provision::serial::Link& link) -> boost::asio::awaitable<improv::State> {
+    improv::Client client(link);
+    co_return co_await client.current_state();
+  });
   CHECK(state == improv::State::provisioned);
   // One provisioning service behind both protocols: the network is saved as network 0 for AT too.
   auto saved = on_port<std::vector<wifi::SavedNetwork>>(device.port, [](provision::serial::Link& link) { return wifi::list(link); });

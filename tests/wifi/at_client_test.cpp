@@ -108,12 +108,17 @@ TEST_CASE("wifi at: the 9th saved network is refused with wifi_list_full, by ADD
   std::string message;
   on_port<int>(port, [&](wifi::Link& link) -> boost::asio::awaitable<int> {
     co_await wifi::wait_ready(link, 5s);
-    for (int i = 0; i < 8; ++i) co_await wifi::add(link, {"net-" + std::to_string(i), "password-" + std::to_string(i)});
-    co_await wifi::add(link, {"net-3", "another-password"});  // a saved SSID is updated, not added
+    for (int i = 0; i < 8; ++i) {
+      wifi::WifiSettings network{"net-" + std::to_string(i), "password-" + std::to_string(i)};
+      co_await wifi::add(link, network);
+    }
+    wifi::WifiSettings update{"net-3", "another-password"};
+    co_await wifi::add(link, update);  // a saved SSID is updated, not added
     co_return 0;
   });
   CHECK(code_of([&] { on_port<int>(port, [](wifi::Link& link) -> boost::asio::awaitable<int> {
-                        co_await wifi::add(link, {"net-8", "password-8"});
+                        wifi::WifiSettings ninth{"net-8", "password-8"};
+                        co_await wifi::add(link, ninth);
                         co_return 0;
                       }); }, &message) == ErrorCode::wifi_list_full);
   CHECK(message.find("8 saved networks") != std::string::npos);
@@ -139,13 +144,15 @@ TEST_CASE("wifi at: reorder then reboot connects in the new order; delete and se
   };
   on_port<int>(port, [](wifi::Link& link) -> boost::asio::awaitable<int> {
     co_await wifi::wait_ready(link, 5s);
-    co_await wifi::add(link, {"espprov-lab", "correct horse battery"});
-    co_await wifi::add(link, {"open lobby", "", true});
+    wifi::WifiSettings lab{"espprov-lab", "correct horse battery"}, lobby{"open lobby", "", true};
+    co_await wifi::add(link, lab);
+    co_await wifi::add(link, lobby);
     co_return 0;
   });
   CHECK(connected_after_reboot() == "espprov-lab");
   on_port<int>(port, [](wifi::Link& link) -> boost::asio::awaitable<int> {
-    co_await wifi::move(link, "open lobby", 0);
+    const std::string lobby = "open lobby";
+    co_await wifi::move(link, lobby, 0);
     auto saved = co_await wifi::list(link);
     CHECK(saved.at(0).ssid == "open lobby");
     co_return 0;
@@ -155,12 +162,14 @@ TEST_CASE("wifi at: reorder then reboot connects in the new order; delete and se
   CHECK(selected.rssi_dbm == -42);
   std::string message;
   CHECK(code_of([&] { on_port<int>(port, [](wifi::Link& link) -> boost::asio::awaitable<int> {
-                        co_await wifi::remove(link, "not saved");
+                        const std::string missing = "not saved";
+                        co_await wifi::remove(link, missing);
                         co_return 0;
                       }); }, &message) == ErrorCode::firmware_error);
   CHECK(message.find("not_found") != std::string::npos);
   CHECK(code_of([&] { on_port<int>(port, [](wifi::Link& link) -> boost::asio::awaitable<int> {
-                        co_await wifi::move(link, "open lobby", 5);
+                        const std::string lobby = "open lobby";
+                        co_await wifi::move(link, lobby, 5);
                         co_return 0;
                       }); }) == ErrorCode::firmware_error);
 }
@@ -175,8 +184,9 @@ TEST_CASE("wifi at: the password never appears in the trace; the device still ge
   };
   on_port<int>(port, [](wifi::Link& link) -> boost::asio::awaitable<int> {
     co_await wifi::wait_ready(link, 5s);
-    co_await wifi::configure(link, {"Cafe, \"Guest\" = free", "p@ss,word=\"x\"", false}, quick());
-    co_await wifi::add(link, {"espprov-lab", "correct horse battery"});
+    wifi::WifiSettings cafe{"Cafe, \"Guest\" = free", "p@ss,word=\"x\"", false}, lab{"espprov-lab", "correct horse battery"};
+    co_await wifi::configure(link, cafe, quick());
+    co_await wifi::add(link, lab);
     co_return 0;
   }, sink);
   CHECK(trace.find("AT+WIFI_PASSWORD=\"") != std::string::npos);
