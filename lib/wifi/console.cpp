@@ -102,11 +102,12 @@ asio::awaitable<void> Console::wait_ready(Millis timeout) {
   }
 }
 
-asio::awaitable<std::vector<at::Line>> Console::command(std::string line, const serial::SecretRanges& secrets,
+asio::awaitable<std::vector<at::Line>> Console::command(std::string_view command_line,
+                                                        const serial::SecretRanges& secrets,
                                                         std::optional<Millis> timeout) {
   const Millis limit = timeout.value_or(command_timeout_);
-  const std::string label = label_of(line);
-  line += at::kLineEnd;
+  const std::string label = label_of(command_line);
+  std::string line = std::string(command_line) + std::string(at::kLineEnd);
   co_await link_.write(std::span(reinterpret_cast<const std::uint8_t*>(line.data()), line.size()), secrets);
   const auto deadline = Clock::now() + limit;
   std::vector<at::Line> data;
