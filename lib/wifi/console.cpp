@@ -109,6 +109,7 @@ asio::awaitable<std::vector<at::Line>> Console::command(std::string_view command
   co_await link_.write(std::span(reinterpret_cast<const std::uint8_t*>(line.data()), line.size()), secrets);
   const auto deadline = Clock::now() + limit;
   std::vector<at::Line> data;
+  bool saw_ready = false;
   while (auto text = co_await next_line(deadline)) {
     auto parsed = at::classify(*text);
     switch (parsed.kind) {
@@ -117,12 +118,10 @@ asio::awaitable<std::vector<at::Line>> Console::command(std::string_view command
       case at::LineKind::error:
         throw firmware_error(label.starts_with("AT+") ? std::string_view(label).substr(3) : label, parsed.name);
       case at::LineKind::data:
+        // +READY may be an old line from boot that nobody read; a command lost in a restart times out below.
         if (parsed.name == "READY") {
-          throw Error(ErrorCode::firmware_error,
-                      fmt::format("{}: the firmware restarted (+READY) while {} was running; run the step again",
-                                  link_.name(), label));
-        }
-        if (at::is_unsolicited(parsed)) {
+          saw_ready = true;
+        } else if (at::is_unsolicited(parsed)) {
           unsolicited_.push_back(std::move(parsed));
         } else {
           data.push_back(std::move(parsed));
@@ -131,6 +130,12 @@ asio::awaitable<std::vector<at::Line>> Console::command(std::string_view command
       case at::LineKind::log:
         break;
     }
+  }
+  if (saw_ready) {
+    throw Error(ErrorCode::firmware_error,
+                fmt::format("{}: the firmware restarted (+READY) and gave no final OK/ERROR to {} within {} ms; run "
+                            "the step again",
+                            link_.name(), label, ms(limit)));
   }
   throw Error(ErrorCode::device_timeout,
               fmt::format("{}: the firmware gave no final OK/ERROR to {} within {} ms; check that nothing else "
