@@ -61,9 +61,7 @@ asio::awaitable<std::optional<std::string>> Console::next_line(Clock::time_point
 }
 
 asio::awaitable<void> Console::drain_answers(Millis quiet) {
-  for (;;) {  // not `while (auto x = co_await ...)`: GCC 12 miscompiles co_await in conditions
-    auto line = co_await next_line(Clock::now() + quiet);
-    if (!line) break;
+  while (auto line = co_await next_line(Clock::now() + quiet)) {
     auto parsed = at::classify(*line);
     if (at::is_unsolicited(parsed) && parsed.name != "READY") unsolicited_.push_back(std::move(parsed));
   }
@@ -111,9 +109,8 @@ asio::awaitable<std::vector<at::Line>> Console::command(std::string_view command
   co_await link_.write(std::span(reinterpret_cast<const std::uint8_t*>(line.data()), line.size()), secrets);
   const auto deadline = Clock::now() + limit;
   std::vector<at::Line> data;
-  for (;;) {  // not `while (auto x = co_await ...)`: GCC 12 miscompiles co_await in conditions
-    auto text = co_await next_line(deadline);
-    if (!text) break;
+  bool saw_ready = false;
+  while (auto text = co_await next_line(deadline)) {
     auto parsed = at::classify(*text);
     switch (parsed.kind) {
       case at::LineKind::ok:
@@ -121,12 +118,10 @@ asio::awaitable<std::vector<at::Line>> Console::command(std::string_view command
       case at::LineKind::error:
         throw firmware_error(label.starts_with("AT+") ? std::string_view(label).substr(3) : label, parsed.name);
       case at::LineKind::data:
+        // +READY may be an old line from boot that nobody read; a command lost in a restart times out below.
         if (parsed.name == "READY") {
-          throw Error(ErrorCode::firmware_error,
-                      fmt::format("{}: the firmware restarted (+READY) while {} was running; run the step again",
-                                  link_.name(), label));
-        }
-        if (at::is_unsolicited(parsed)) {
+          saw_ready = true;
+        } else if (at::is_unsolicited(parsed)) {
           unsolicited_.push_back(std::move(parsed));
         } else {
           data.push_back(std::move(parsed));
@@ -135,6 +130,12 @@ asio::awaitable<std::vector<at::Line>> Console::command(std::string_view command
       case at::LineKind::log:
         break;
     }
+  }
+  if (saw_ready) {
+    throw Error(ErrorCode::firmware_error,
+                fmt::format("{}: the firmware restarted (+READY) and gave no final OK/ERROR to {} within {} ms; run "
+                            "the step again",
+                            link_.name(), label, ms(limit)));
   }
   throw Error(ErrorCode::device_timeout,
               fmt::format("{}: the firmware gave no final OK/ERROR to {} within {} ms; check that nothing else "
@@ -150,9 +151,7 @@ asio::awaitable<std::optional<at::Line>> Console::wait_unsolicited(std::string_v
     co_return found;
   }
   const auto deadline = Clock::now() + timeout;
-  for (;;) {  // not `while (auto x = co_await ...)`: GCC 12 miscompiles co_await in conditions
-    auto text = co_await next_line(deadline);
-    if (!text) break;
+  while (auto text = co_await next_line(deadline)) {
     auto parsed = at::classify(*text);
     if (!at::is_unsolicited(parsed)) continue;  // logs, and final lines no command is waiting for
     if (parsed.name == name) co_return parsed;

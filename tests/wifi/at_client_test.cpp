@@ -63,7 +63,8 @@ TEST_CASE("wifi at: wrong password, missing AP and silent AP give distinct error
                {"ssid":"gives up","password":"whatever12","connect_ms":200,"answers":false},
                {"ssid":"silent","password":"whatever12","connect_ms":10000,"answers":false}])";
   }
-  SimRun sim(1, "esp32c3", {"--boot", "app", "--aps", (dir / "aps.json").string()});
+  // Radio timing on, so the silent access point really takes its 10 s and the station gives up first.
+  SimRun sim(1, "esp32c3", {"--boot", "app", "--aps", (dir / "aps.json").string(), "--flash-timing", "on"});
   const auto& port = sim.devices()[0].port;
   std::string message;
   CHECK(code_of([&] { configure(port, {"lab", "wrong-pass-9", false}, quick()); }, &message) ==
@@ -134,12 +135,16 @@ TEST_CASE("wifi at: reorder then reboot connects in the new order; delete and se
   auto connected_after_reboot = [&]() {
     return on_port<std::string>(port, [](wifi::Link& link) -> boost::asio::awaitable<std::string> {
       co_await wifi::reboot(link, 5s);
+      std::string ssid = "(never connected)";
       for (int i = 0; i < 50; ++i) {
         auto s = co_await wifi::status(link);
-        if (s.state == "connected") co_return s.ssid;
+        if (s.state == "connected") {
+          ssid = s.ssid;
+          break;
+        }
         co_await link.delay(100ms);
       }
-      co_return std::string("(never connected)");
+      co_return ssid;
     });
   };
   on_port<int>(port, [](wifi::Link& link) -> boost::asio::awaitable<int> {
@@ -158,7 +163,10 @@ TEST_CASE("wifi at: reorder then reboot connects in the new order; delete and se
     co_return 0;
   });
   CHECK(connected_after_reboot() == "open lobby");
-  auto selected = on_port<wifi::ConnectResult>(port, [](wifi::Link& link) { return wifi::select(link, "espprov-lab", 5s); });
+  auto selected = on_port<wifi::ConnectResult>(port, [](wifi::Link& link) -> boost::asio::awaitable<wifi::ConnectResult> {
+    const std::string lab = "espprov-lab";  // outlives the co_await (select keeps a reference)
+    co_return co_await wifi::select(link, lab, 5s);
+  });
   CHECK(selected.rssi_dbm == -42);
   std::string message;
   CHECK(code_of([&] { on_port<int>(port, [](wifi::Link& link) -> boost::asio::awaitable<int> {

@@ -119,7 +119,7 @@ TEST_CASE("wifi console: a malformed answer is a protocol error, and a restart m
   CHECK(code_of([&] { on_port<std::string>(peer.path(), [](wifi::Link& link) { return wifi::read_pop(link); }); },
                 &message) == ErrorCode::protocol);
   CHECK(message.find("notsixtyfourhex") == std::string::npos);  // a PoP is never quoted back
-  CHECK(code_of([&] { on_port<std::vector<wifi::SavedNetwork>>(peer.path(), [](wifi::Link& link) { return wifi::list(link); }); },
+  CHECK(code_of([&] { on_port<std::vector<wifi::SavedNetwork>>(peer.path(), [](wifi::Link& link) { return wifi::list(link, 500ms); }); },
                 &message) == ErrorCode::firmware_error);
   CHECK(message.find("restarted") != std::string::npos);
 }
