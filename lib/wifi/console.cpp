@@ -61,7 +61,9 @@ asio::awaitable<std::optional<std::string>> Console::next_line(Clock::time_point
 }
 
 asio::awaitable<void> Console::drain_answers(Millis quiet) {
-  while (auto line = co_await next_line(Clock::now() + quiet)) {
+  for (;;) {  // not `while (auto x = co_await ...)`: GCC 12 miscompiles co_await in conditions
+    auto line = co_await next_line(Clock::now() + quiet);
+    if (!line) break;
     auto parsed = at::classify(*line);
     if (at::is_unsolicited(parsed) && parsed.name != "READY") unsolicited_.push_back(std::move(parsed));
   }
@@ -110,7 +112,9 @@ asio::awaitable<std::vector<at::Line>> Console::command(std::string_view command
   const auto deadline = Clock::now() + limit;
   std::vector<at::Line> data;
   bool saw_ready = false;
-  while (auto text = co_await next_line(deadline)) {
+  for (;;) {  // not `while (auto x = co_await ...)`: GCC 12 miscompiles co_await in conditions
+    auto text = co_await next_line(deadline);
+    if (!text) break;
     auto parsed = at::classify(*text);
     switch (parsed.kind) {
       case at::LineKind::ok:
@@ -151,7 +155,9 @@ asio::awaitable<std::optional<at::Line>> Console::wait_unsolicited(std::string_v
     co_return found;
   }
   const auto deadline = Clock::now() + timeout;
-  while (auto text = co_await next_line(deadline)) {
+  for (;;) {  // not `while (auto x = co_await ...)`: GCC 12 miscompiles co_await in conditions
+    auto text = co_await next_line(deadline);
+    if (!text) break;
     auto parsed = at::classify(*text);
     if (!at::is_unsolicited(parsed)) continue;  // logs, and final lines no command is waiting for
     if (parsed.name == name) co_return parsed;
