@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -123,9 +124,17 @@ void measure(const Run& run) {
   std::filesystem::path state = std::filesystem::temp_directory_path() /
                                 fmt::format("espprov-bench-flash-{}-{}", ::getpid(), run.baud);
   Simulator sim(state);
+  std::array<std::chrono::steady_clock::time_point, 4> marks{};
   auto result = provision::serial::run_blocking<loader::WriteResult>([&]() -> asio::awaitable<loader::WriteResult> {
     auto link = co_await provision::serial::open_link(sim.port(), 115200);
-    loader::Loader device(*link);
+    // Phase marks from the progress events: writing started, first and last data packet acknowledged.
+    loader::Loader device(*link, [&](const provision::ProgressEvent& e) {
+      auto now = std::chrono::steady_clock::now();
+      if (e.state == provision::StepState::started) marks[0] = now;
+      if (e.step == "loader" && e.message.rfind("wrote 1 of", 0) == 0) marks[1] = now;
+      if (e.step == "loader" && e.fraction == 1.0 && e.message.rfind("wrote", 0) == 0) marks[2] = now;
+      if (e.state == provision::StepState::done) marks[3] = now;
+    });
     co_await device.connect(loader::BeforeReset::no_reset);
     co_await device.detect_chip();
     co_await device.change_baud(run.baud);
@@ -141,6 +150,9 @@ void measure(const Run& run) {
              run.label, run.baud, result.seconds, result.bytes_on_wire,
              100.0 * double(result.bytes_on_wire) / double(run.image->size()), limit, wire, flash,
              result.seconds / limit);
+  auto between = [&](int a, int b) { return std::chrono::duration<double>(marks[b] - marks[a]).count(); };
+  fmt::print("      phases: begin + first packet {:.2f} s, other packets {:.2f} s, MD5 verify {:.2f} s\n",
+             between(0, 1), between(1, 2), between(2, 3));
 }
 
 }  // namespace

@@ -15,6 +15,15 @@ std::filesystem::path ledger_path(const LedgerOptions& options) {
   return options.path.empty() ? provision::Ledger::default_path() : std::filesystem::path(options.path);
 }
 
+provision::LedgerEntry find_device(provision::Ledger& ledger, const std::string& mac) {
+  auto entry = ledger.find(mac);
+  if (!entry) {
+    throw provision::Error(provision::ErrorCode::bad_input,
+                           "mac: " + mac + " is not in the ledger " + ledger.path().string(), "mac");
+  }
+  return *entry;
+}
+
 void add_ledger_option(CLI::App& sub, LedgerOptions& options) {
   sub.add_option("--ledger", options.path, "Ledger file (default $ESPPROV_LEDGER or ~/.local/state/espprov/ledger.db)");
 }
@@ -60,12 +69,8 @@ void setup(CLI::App& app) {
   show->callback([options] {
     const std::string mac = provision::mac_colon(provision::parse_mac(options->mac));
     provision::Ledger ledger(ledger_path(*options));
-    auto entry = ledger.find(mac);
-    if (!entry) {
-      throw provision::Error(provision::ErrorCode::bad_input,
-                             "mac: " + mac + " is not in the ledger " + ledger.path().string(), "mac");
-    }
-    auto row = provision::ledger_row(*entry, options->include_secrets);
+    auto entry = find_device(ledger, mac);
+    auto row = provision::ledger_row(entry, options->include_secrets);
     row["events"] = ledger.events(mac);
     espprov::emit(row);
   });
@@ -78,13 +83,9 @@ void setup(CLI::App& app) {
   forget->callback([options] {
     const std::string mac = provision::mac_colon(provision::parse_mac(options->mac));
     provision::Ledger ledger(ledger_path(*options));
-    auto entry = ledger.find(mac);
-    if (!entry) {
-      throw provision::Error(provision::ErrorCode::bad_input,
-                             "mac: " + mac + " is not in the ledger " + ledger.path().string(), "mac");
-    }
+    auto entry = find_device(ledger, mac);
     ledger.forget(mac);
-    provision::Record row = provision::ledger_row(*entry, false);
+    provision::Record row = provision::ledger_row(entry, false);
     row["forgotten"] = true;
     espprov::emit(row);
   });

@@ -22,12 +22,12 @@ void setup(CLI::App& app) {
   auto* mac = sub->add_option("--mac", options->mac, "MAC as A0:B1:C2:D3:E4:F5, a0-b1-c2-d3-e4-f5 or A0B1C2D3E4F5");
   espprov::add_loader_flags(*sub, options->device, true);
   mac->excludes(sub->get_option("--port"));
-  sub->callback([options] {
+  sub->callback([options, mac] {
     if (!options->device.port.empty()) {
       espprov::run_loader_command(options->device, {});
       return;
     }
-    if (options->mac.empty()) {
+    if (mac->count() == 0) {  // an empty --mac "" is a bad value, checked by parse_mac
       throw provision::Error(provision::ErrorCode::usage, "mac needs --mac TEXT or --port PORT", "mac");
     }
     auto record = espprov::read_input_record(options->device.in);

@@ -133,7 +133,8 @@ struct Provisioned {
   std::vector<std::string> redirect_urls;  // empty when the device has none configured
 };
 
-// Improv Wi-Fi serial client. A device that sends a bad frame (wrong checksum, version or type, RPC lengths that
+// Improv Wi-Fi serial client; it must outlive the coroutines it starts (keep it in the calling coroutine's frame).
+// A device that sends a bad frame (wrong checksum, version or type, RPC lengths that
 // do not add up, a frame that stops arriving) gets Error(protocol) naming the problem; no answer in time gets
 // Error(device_timeout); an Improv error state gets firmware_error, or wifi_failed for "unable to connect".
 // Bytes outside frames (logs, AT lines) are skipped.

@@ -60,7 +60,7 @@ class Console {
   // Sends one command line (without "\r\n") and returns its data lines once the final OK arrives.
   // ERROR:<code> throws the mapped Error; no final line within the timeout throws Error(device_timeout).
   // `secrets` are byte ranges of `line` masked in the trace.
-  asio::awaitable<std::vector<at::Line>> command(std::string line, const serial::SecretRanges& secrets = {},
+  asio::awaitable<std::vector<at::Line>> command(std::string_view line, const serial::SecretRanges& secrets = {},
                                                  std::optional<Millis> timeout = std::nullopt);
 
   // The next unsolicited line named `name` (already received ones first), or nullopt after `timeout`.
@@ -121,6 +121,9 @@ struct SavedNetwork {
 };
 
 // ---- operations ------------------------------------------------------------------------------------------------
+// Arguments are references the coroutine reads while it runs: keep them alive until its co_await completes
+// (`co_await configure(link, settings, options)` with named values). By-value parameters would be safer, but g++ 12
+// destroys a by-value argument copied inside a co_await expression twice.
 
 struct ConfigureOptions {
   Millis connect_timeout = kDefaultConnectTimeout;
@@ -144,11 +147,11 @@ asio::awaitable<std::vector<ScannedNetwork>> scan(Link& link, Millis timeout = k
 asio::awaitable<std::vector<SavedNetwork>> list(Link& link, Millis timeout = kDefaultCommandTimeout);
 // Saves a network at the lowest priority (a saved SSID gets the new password and keeps its place).
 asio::awaitable<void> add(Link& link, const WifiSettings& settings, Millis timeout = kDefaultCommandTimeout);
-asio::awaitable<void> remove(Link& link, std::string_view ssid, Millis timeout = kDefaultCommandTimeout);
+asio::awaitable<void> remove(Link& link, const std::string& ssid, Millis timeout = kDefaultCommandTimeout);
 // Moves a saved network to priority `index` (0 = first).
-asio::awaitable<void> move(Link& link, std::string_view ssid, int index, Millis timeout = kDefaultCommandTimeout);
+asio::awaitable<void> move(Link& link, const std::string& ssid, int index, Millis timeout = kDefaultCommandTimeout);
 // Connects to a saved network now and waits for the result.
-asio::awaitable<ConnectResult> select(Link& link, std::string_view ssid, Millis connect_timeout = kDefaultConnectTimeout);
+asio::awaitable<ConnectResult> select(Link& link, const std::string& ssid, Millis connect_timeout = kDefaultConnectTimeout);
 // The proof of possession (64 lower-case hex; a secret).
 asio::awaitable<std::string> read_pop(Link& link, Millis timeout = kDefaultCommandTimeout);
 // These end with the firmware restarting; factory_reset and reboot wait until it is ready again.

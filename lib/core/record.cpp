@@ -13,14 +13,15 @@ constexpr std::array<std::string_view, 8> kSecretFields{
 };
 
 // CSV column order for spreadsheets: stable, documented in README.md. Unknown fields follow in first-seen order.
-constexpr std::array<std::string_view, 40> kKnownColumns{
-    "ok",          "port",          "chip",        "mac",          "mac_hex",     "uuid",
-    "uuid_scheme", "psk",           "features",    "crystal_mhz",  "flash_size",  "certificate",
-    "ca_cert",     "device_key",    "expiry",      "nvs_namespace", "nvs_offset", "nvs_size",
-    "nvs_version", "nvs_encrypted", "nvs_md5",     "nvs_file",     "offset",      "size",
-    "md5",         "written",       "verified",    "wire_bytes",   "wifi_ssid",   "wifi_password",
-    "ip",          "rssi",          "fw_version",  "seconds",      "timings",     "error_code",
-    "error_field", "error_message", "ledger",      "step",
+constexpr std::array<std::string_view, 46> kKnownColumns{
+    "ok",          "port",          "chip",          "mac",           "mac_hex",       "uuid",
+    "uuid_scheme", "psk",           "features",      "flash_size",    "certificate",   "ca_cert",
+    "device_key",  "expiry",        "cert_serial",   "cert_fingerprint", "nvs_namespace", "nvs_offset",
+    "nvs_size",    "nvs_version",   "nvs_encrypted", "nvs_md5",       "nvs_file",      "offset",
+    "size",        "md5",           "compressed",    "written",       "skipped",       "verified",
+    "bytes_on_wire", "wifi_ssid",   "wifi_password", "ip",            "rssi",          "fw_version",
+    "resumed",     "attempts",      "seconds",       "timings",       "failed_step",   "error_code",
+    "error_field", "error_message", "ledger",        "step",
 };
 
 void redact_in_place(Record& value) {

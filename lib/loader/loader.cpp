@@ -83,11 +83,10 @@ asio::awaitable<Response> Loader::checked(Command command, std::span<const std::
 }
 
 asio::awaitable<void> Loader::drain(Millis quiet) {
-  // Each co_await is its own statement: GCC 12 miscompiles co_await inside a loop condition (seen here: reads of
-  // an uninitialised temporary under valgrind, then a crash).
+  // co_await stays out of loop conditions and short-circuit operands: GCC 12 miscompiles some of those forms.
   for (;;) {
-    const std::size_t got = co_await link_.read_some(read_buffer_, quiet);
-    if (got == 0) break;
+    std::size_t n = co_await link_.read_some(read_buffer_, quiet);
+    if (n == 0) break;
   }
   decoder_.reset();
 }
@@ -105,8 +104,8 @@ asio::awaitable<void> Loader::connect(BeforeReset before, int attempts) {
   auto reset = make_reset(before);
   bool warned = false;
   for (int attempt = 0; attempt < attempts; ++attempt) {
-    const bool was_reset = co_await reset->run(link_);
-    if (!was_reset && !warned) {
+    bool has_lines = co_await reset->run(link_);
+    if (!has_lines && !warned) {
       warned = true;
       warn(fmt::format("{} has no modem lines (DTR/RTS), so --before {} cannot reset the board; put it in "
                        "download mode another way (button, jumper, the rig's control)",
@@ -116,7 +115,7 @@ asio::awaitable<void> Loader::connect(BeforeReset before, int attempts) {
     decoder_.reset();
     // esptool's cadence: five SYNC tries per reset, 50 ms apart, each waiting 100 ms for an answer.
     for (int sync_try = 0; sync_try < 5; ++sync_try) {
-      const bool synced = co_await try_sync();
+      bool synced = co_await try_sync();
       if (synced) {
         co_await drain(Millis(100));  // the seven further SYNC answers
         progress(0, "in download mode");
@@ -134,7 +133,8 @@ asio::awaitable<void> Loader::connect(BeforeReset before, int attempts) {
 
 asio::awaitable<std::uint32_t> Loader::read_reg(std::uint32_t address) {
   auto body = read_reg_body(address);
-  co_return (co_await checked(Command::read_reg, body)).value;
+  auto response = co_await checked(Command::read_reg, body);
+  co_return response.value;
 }
 
 asio::awaitable<void> Loader::write_reg(std::uint32_t address, std::uint32_t value) {
@@ -208,23 +208,18 @@ asio::awaitable<void> Loader::finish_session(bool run_user_code) {
 }
 
 asio::awaitable<void> Loader::leave(AfterReset after) {
-  switch (after) {
-    case AfterReset::no_reset:
-      co_return;
-    case AfterReset::run_app:
-      co_await finish_session(true);
-      co_return;
-    case AfterReset::hard_reset:
-    {
-      const bool pulsed = co_await HardReset{}.run(link_);
-      if (pulsed) co_return;
-    }
-      warn(fmt::format("{} has no modem lines, so --after hard-reset cannot pulse EN; asking the ROM to reboot "
-                       "instead (FLASH_END)",
-                       link_.name()));
-      co_await finish_session(false);
-      co_return;
+  if (after == AfterReset::no_reset) co_return;
+  if (after == AfterReset::run_app) {
+    co_await finish_session(true);
+    co_return;
   }
+  HardReset hard_reset;
+  bool has_lines = co_await hard_reset.run(link_);
+  if (has_lines) co_return;
+  warn(fmt::format("{} has no modem lines, so --after hard-reset cannot pulse EN; asking the ROM to reboot "
+                   "instead (FLASH_END)",
+                   link_.name()));
+  co_await finish_session(false);
 }
 
 }  // namespace provision::loader

@@ -58,8 +58,8 @@ asio::awaitable<std::uint32_t> Loader::spi_command(std::uint8_t opcode, unsigned
   co_await write_reg(spi.base + spi.w0, 0);
   co_await write_reg(spi.cmd(), kSpiCmdUsr);
   for (int poll = 0;; ++poll) {
-    const std::uint32_t cmd = co_await read_reg(spi.cmd());
-    if ((cmd & kSpiCmdUsr) == 0) break;
+    auto command_register = co_await read_reg(spi.cmd());
+    if ((command_register & kSpiCmdUsr) == 0) break;
     if (poll == 10) {
       throw Error(ErrorCode::protocol,
                   fmt::format("the SPI flash controller of {} did not finish command 0x{:02X}", link_.name(), opcode),
@@ -79,7 +79,8 @@ asio::awaitable<FlashId> Loader::read_flash_id() {
     co_await checked(Command::spi_attach, attach);
   }
   FlashId id;
-  id.jedec = (co_await spi_command(kSpiReadJedecId, 24)) & 0xFFFFFF;
+  auto rdid = co_await spi_command(kSpiReadJedecId, 24);
+  id.jedec = rdid & 0xFFFFFF;
   id.size_bytes = flash_size_from_jedec(id.jedec);
   co_return id;
 }
@@ -155,7 +156,7 @@ asio::awaitable<WriteResult> Loader::write_flash(std::uint32_t offset, std::span
   };
   std::string region_md5;
   if (!options.force) region_md5 = co_await flash_md5(offset, result.size);
-  if (!options.force && region_md5 == result.md5) {
+  if (region_md5 == result.md5) {
     result.skipped = result.verified = true;
     finish();
     report(progress_, {device_, "flash", StepState::skipped, 1, "region already holds the data (same MD5)"});

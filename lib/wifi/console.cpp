@@ -102,14 +102,16 @@ asio::awaitable<void> Console::wait_ready(Millis timeout) {
   }
 }
 
-asio::awaitable<std::vector<at::Line>> Console::command(std::string line, const serial::SecretRanges& secrets,
+asio::awaitable<std::vector<at::Line>> Console::command(std::string_view command_line,
+                                                        const serial::SecretRanges& secrets,
                                                         std::optional<Millis> timeout) {
   const Millis limit = timeout.value_or(command_timeout_);
-  const std::string label = label_of(line);
-  line += at::kLineEnd;
+  const std::string label = label_of(command_line);
+  std::string line = std::string(command_line) + std::string(at::kLineEnd);
   co_await link_.write(std::span(reinterpret_cast<const std::uint8_t*>(line.data()), line.size()), secrets);
   const auto deadline = Clock::now() + limit;
   std::vector<at::Line> data;
+  bool saw_ready = false;
   for (;;) {  // not `while (auto x = co_await ...)`: GCC 12 miscompiles co_await in conditions
     auto text = co_await next_line(deadline);
     if (!text) break;
@@ -120,12 +122,10 @@ asio::awaitable<std::vector<at::Line>> Console::command(std::string line, const 
       case at::LineKind::error:
         throw firmware_error(label.starts_with("AT+") ? std::string_view(label).substr(3) : label, parsed.name);
       case at::LineKind::data:
+        // +READY may be an old line from boot that nobody read; a command lost in a restart times out below.
         if (parsed.name == "READY") {
-          throw Error(ErrorCode::firmware_error,
-                      fmt::format("{}: the firmware restarted (+READY) while {} was running; run the step again",
-                                  link_.name(), label));
-        }
-        if (at::is_unsolicited(parsed)) {
+          saw_ready = true;
+        } else if (at::is_unsolicited(parsed)) {
           unsolicited_.push_back(std::move(parsed));
         } else {
           data.push_back(std::move(parsed));
@@ -134,6 +134,12 @@ asio::awaitable<std::vector<at::Line>> Console::command(std::string line, const 
       case at::LineKind::log:
         break;
     }
+  }
+  if (saw_ready) {
+    throw Error(ErrorCode::firmware_error,
+                fmt::format("{}: the firmware restarted (+READY) and gave no final OK/ERROR to {} within {} ms; run "
+                            "the step again",
+                            link_.name(), label, ms(limit)));
   }
   throw Error(ErrorCode::device_timeout,
               fmt::format("{}: the firmware gave no final OK/ERROR to {} within {} ms; check that nothing else "

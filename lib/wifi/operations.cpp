@@ -32,7 +32,8 @@ asio::awaitable<ConnectResult> await_outcome(Console& console, const std::string
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
     auto left = std::chrono::ceil<Millis>(deadline - std::chrono::steady_clock::now());
-    std::optional<at::Line> line;  // co_await stays out of ?: (GCC 12 miscompiles co_await in conditional expressions)
+    // No co_await inside ?: : g++ 12 destroys the result of such an expression twice.
+    std::optional<at::Line> line;
     if (left.count() > 0) line = co_await console.wait_unsolicited("WIFI", left);
     if (!line) {
       throw Error(ErrorCode::wifi_timeout,
@@ -120,14 +121,14 @@ asio::awaitable<void> add(Link& link, const WifiSettings& settings, Millis timeo
   co_await console.command(command.line, command.secrets);
 }
 
-asio::awaitable<void> remove(Link& link, std::string_view ssid, Millis timeout) {
+asio::awaitable<void> remove(Link& link, const std::string& ssid, Millis timeout) {
   validate_ssid(ssid);
   Console console(link, timeout);
-  const std::string line = at::command("WIFI_DEL", {std::string(ssid)});
+  const std::string line = at::command("WIFI_DEL", {ssid});
   co_await console.command(line);
 }
 
-asio::awaitable<void> move(Link& link, std::string_view ssid, int index, Millis timeout) {
+asio::awaitable<void> move(Link& link, const std::string& ssid, int index, Millis timeout) {
   validate_ssid(ssid);
   if (index < 0 || index >= static_cast<int>(kMaxSavedNetworks)) {
     throw Error(ErrorCode::bad_input,
@@ -136,17 +137,17 @@ asio::awaitable<void> move(Link& link, std::string_view ssid, int index, Millis 
                 "index");
   }
   Console console(link, timeout);
-  const std::string line = at::command("WIFI_PRIO", {std::string(ssid), at::Bare{std::to_string(index)}});
+  const std::string line = at::command("WIFI_PRIO", {ssid, at::Bare{std::to_string(index)}});
   co_await console.command(line);
 }
 
-asio::awaitable<ConnectResult> select(Link& link, std::string_view ssid, Millis connect_timeout) {
+asio::awaitable<ConnectResult> select(Link& link, const std::string& ssid, Millis connect_timeout) {
   validate_ssid(ssid);
   Console console(link);
-  const std::string line = at::command("WIFI_SELECT", {std::string(ssid)});
+  const std::string line = at::command("WIFI_SELECT", {ssid});
   co_await console.command(line);
   console.forget_unsolicited();
-  co_return co_await await_outcome(console, std::string(ssid), connect_timeout);
+  co_return co_await await_outcome(console, ssid, connect_timeout);
 }
 
 asio::awaitable<std::string> read_pop(Link& link, Millis timeout) {

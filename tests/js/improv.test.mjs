@@ -37,6 +37,42 @@ async function startSimulator(args) {
   return { devices: JSON.parse(first), stop };
 }
 
+// Reads the console until `text` appears (the firmware's +READY), then hands the stream back. The SDK re-sends its
+// first request every second until answered, and a re-send that overlaps another write fails with "WritableStream
+// is locked" (its writes are not serialized); a device that is ready answers the first request at once.
+async function waitForText(port, text, timeoutMs) {
+  const reader = port.readable.getReader();
+  let seen = "";
+  const deadline = Date.now() + timeoutMs;
+  try {
+    while (!seen.includes(text)) {
+      const left = deadline - Date.now();
+      const result = await Promise.race([
+        reader.read(),
+        new Promise((resolve) => setTimeout(() => resolve({ timedOut: true }), Math.max(left, 0))),
+      ]);
+      if (result.timedOut || result.done) throw new Error(`no ${text} within ${timeoutMs} ms: ${JSON.stringify(seen)}`);
+      seen += Buffer.from(result.value).toString("latin1");
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+// The SDK takes the port's writer for each frame and releases it after the write resolves, without serializing
+// its writes. The shim's asynchronous write can resolve after the device's answer is already processed, so the next
+// request finds the writer still locked ("WritableStream is locked"). A browser's write resolves once the bytes are
+// queued; so does this one (a few bytes to a pty never block).
+function writeSynchronously(port) {
+  const fd = port.writeFd;
+  port.writable = new WritableStream({
+    write(chunk) {
+      const bytes = Buffer.from(chunk);
+      for (let offset = 0; offset < bytes.length; ) offset += fs.writeSync(fd, bytes, offset);
+    },
+  });
+}
+
 function quietLogger(lines) {
   const keep = (...args) => lines.push(args.map(String).join(" "));
   return { log: keep, debug: keep, error: keep };
@@ -76,6 +112,8 @@ test("improv-wifi-serial-sdk detects the firmware, scans and provisions special-
   const port = new PtySerialPort(sim.devices[0].port);
   try {
     await port.open({ baudRate: 115200 });
+    writeSynchronously(port);
+    await waitForText(port, "+READY", 5000);
     const improv = new ImprovSerial(port, quietLogger(log));
     const info = await improv.initialize(5000);
     assert.equal(info.chipFamily, "ESP32-C3");

@@ -46,7 +46,8 @@ TEST_CASE("the ROM boot banner before SYNC is skipped", "[loader][sim]") {
   const auto& board = sim.devices().at(0);
   REQUIRE(sim.control("download 0") == "ok");  // reset into download mode: the ROM prints its banner
   auto chip = with_loader<std::string>(board.port, [&](loader::Loader& device) -> asio::awaitable<std::string> {
-    co_return std::string((co_await device.detect_chip()).facts->name);
+    auto detected = co_await device.detect_chip();
+    co_return std::string(detected.facts->name);
   });
   CHECK(chip == "esp32s3");
 }
@@ -57,14 +58,15 @@ TEST_CASE("a pty has no modem lines: --before default-reset warns and connects",
   auto mac = with_loader<std::string>(
       sim.devices().at(0).port,
       [&](loader::Loader& device) -> asio::awaitable<std::string> {
-        co_return provision::mac_colon(co_await device.read_mac());
+        auto mac = co_await device.read_mac();
+        co_return provision::mac_colon(mac);
       },
       events.sink(), loader::BeforeReset::default_reset);
   CHECK(mac == sim.devices().at(0).mac);
   CHECK(events.any_warning());
 }
 
-TEST_CASE("--after hard-reset on a pty falls back to FLASH_END and the board runs its app", "[loader][sim]") {
+TEST_CASE("loader: --after hard-reset on a pty falls back to FLASH_END and the board runs its app", "[loader][sim]") {
   auto after = GENERATE(loader::AfterReset::hard_reset, loader::AfterReset::run_app);
   SimRun sim(1, "esp32c2");
   Events events;
@@ -80,7 +82,7 @@ TEST_CASE("--after hard-reset on a pty falls back to FLASH_END and the board run
   CHECK(events.any_warning() == (after == loader::AfterReset::hard_reset));
 }
 
-TEST_CASE("--after no-reset stays in the loader", "[loader][sim]") {
+TEST_CASE("loader: --after no-reset stays in the loader", "[loader][sim]") {
   SimRun sim(1, "esp32");
   with_loader<int>(sim.devices().at(0).port, [&](loader::Loader& device) -> asio::awaitable<int> {
     co_await device.leave(loader::AfterReset::no_reset);

@@ -31,7 +31,8 @@ TEST_CASE("every chip model: detect, MAC, flash id, compressed and plain writes,
   auto result = with_loader<SessionResult>(board.port, [&](loader::Loader& device) -> asio::awaitable<SessionResult> {
     SessionResult r;
     r.chip = co_await device.detect_chip();
-    r.mac = provision::mac_colon(co_await device.read_mac());
+    auto mac = co_await device.read_mac();
+    r.mac = provision::mac_colon(mac);
     r.flash = co_await device.read_flash_id();
     r.compressed = co_await device.write_flash(0x3F0000, prov, {.compress = true});
     r.plain = co_await device.write_flash(0x200000, odd, {.compress = false});
@@ -122,5 +123,6 @@ TEST_CASE("erase_region leaves whole sectors at 0xFF and refuses unaligned regio
     co_return 0;
   });
   CHECK(file_bytes(board.flash, 0x10000, 0x1000) == Bytes(0x1000, 0xFF));
-  CHECK(file_bytes(board.flash, 0x11000, 0x1000) == Bytes(pattern(0x2000, 5).begin() + 0x1000, pattern(0x2000, 5).end()));
+  const Bytes written = pattern(0x2000, 5);
+  CHECK(file_bytes(board.flash, 0x11000, 0x1000) == Bytes(written.begin() + 0x1000, written.end()));
 }

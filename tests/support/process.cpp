@@ -160,6 +160,21 @@ int BackgroundProcess::stop(std::chrono::milliseconds grace) {
   return decode_status(status);
 }
 
+int BackgroundProcess::wait_exit(std::chrono::milliseconds timeout) {
+  if (pid_ <= 0) return 0;
+  auto deadline = Clock::now() + timeout;
+  int status = 0;
+  while (Clock::now() < deadline) {
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return decode_status(status);
+    }
+    usleep(10000);
+  }
+  kill_hard();
+  return -1000;
+}
+
 void BackgroundProcess::kill_hard() {
   if (pid_ <= 0) return;
   kill(pid_, SIGKILL);

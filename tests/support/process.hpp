@@ -32,6 +32,8 @@ class BackgroundProcess {
   // Sends SIGTERM and waits; returns the exit status (or -signal).
   int stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
   void kill_hard();
+  // Waits for the child to exit by itself (no signal); returns its status, or -1000 on timeout (then kills it).
+  int wait_exit(std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
  private:
   int pid_ = -1;

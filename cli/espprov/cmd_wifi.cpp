@@ -1,0 +1,139 @@
+// espprov wifi: configure WiFi on the running firmware (AT console or Improv Wi-Fi serial). The saved-network
+// subcommands (list, scan, add, delete, reorder, select) are in cmd_wifi_networks.cpp.
+#include <cstdlib>
+
+#include "cmd_wifi_common.hpp"
+#include "provision/files.hpp"
+#include "provision/improv.hpp"
+
+namespace espprov::wifi_cli {
+
+void add_password_options(CLI::App& sub, PasswordOptions& options) {
+  sub.add_option("--password", options.password,
+                 "WiFi password (visible in ps: prefer --password-file or $ESPPROV_WIFI_PASSWORD)");
+  sub.add_option("--password-file", options.password_file,
+                 "Read the password from FILE (one line; a trailing line end is dropped)");
+  sub.add_flag("--open", options.open, "The network is open (no password)");
+}
+
+std::string resolve_password(const PasswordOptions& options, const provision::Record& record) {
+  if (options.open) return {};
+  if (!options.password.empty()) return options.password;
+  if (!options.password_file.empty()) {
+    std::string text = provision::read_file_text(options.password_file);
+    if (!text.empty() && text.back() == '\n') text.pop_back();
+    if (!text.empty() && text.back() == '\r') text.pop_back();
+    return text;
+  }
+  if (const char* env = std::getenv("ESPPROV_WIFI_PASSWORD"); env && *env) return env;
+  if (record.contains("wifi_password") && record["wifi_password"].is_string()) {
+    return record["wifi_password"].get<std::string>();
+  }
+  throw provision::Error(provision::ErrorCode::bad_input,
+                         "password: none given; use --password-file FILE, $ESPPROV_WIFI_PASSWORD, --password, a "
+                         "record with wifi_password on --in, or --open for an open network",
+                         "password");
+}
+
+std::string resolve_ssid(const std::string& ssid, const provision::Record& record) {
+  if (!ssid.empty()) return ssid;
+  if (record.contains("wifi_ssid") && record["wifi_ssid"].is_string()) return record["wifi_ssid"].get<std::string>();
+  throw provision::Error(provision::ErrorCode::bad_input, "ssid: none given; use --ssid or a record with wifi_ssid",
+                         "ssid");
+}
+
+}  // namespace espprov::wifi_cli
+
+namespace {
+
+namespace wifi = provision::wifi;
+namespace improv = provision::improv;
+using namespace espprov::wifi_cli;
+
+struct WifiOptions {
+  PortOptions port;
+  PasswordOptions password;
+  std::string in;
+  std::string ssid;
+  std::string protocol = "at";
+  double connect_timeout_s = 20;
+  bool no_reboot = false;
+};
+
+// Tries Improv's device-info request first; a device that does not answer it gets the AT console.
+constexpr Millis kImprovProbe{1000};
+
+asio::awaitable<provision::Record> configure_over(provision::serial::Link& link, const WifiOptions& options,
+                                                  const wifi::WifiSettings& settings) {
+  bool use_improv = options.protocol == "improv";
+  if (options.protocol == "auto") use_improv = (co_await improv::probe(link, kImprovProbe)).has_value();
+  if (use_improv) {
+    improv::Client client(link);
+    co_return improv::provisioned_fields(co_await client.provision(settings, seconds(options.connect_timeout_s)));
+  }
+  wifi::ConfigureOptions configure;
+  configure.connect_timeout = seconds(options.connect_timeout_s);
+  configure.ready_timeout = seconds(options.port.ready_timeout_s);
+  configure.no_reboot = options.no_reboot;
+  configure.progress = espprov::progress_sink();
+  configure.device = link.name();
+  co_await wifi::wait_ready(link, configure.ready_timeout);
+  auto fields = wifi::connect_fields(co_await wifi::configure(link, settings, configure));
+  fields["wifi_protocol"] = "at";
+  co_return fields;
+}
+
+void run(const WifiOptions& options) {
+  auto record = espprov::read_input_record(options.in);
+  wifi::WifiSettings settings;
+  settings.ssid = resolve_ssid(options.ssid, record);
+  settings.open = options.password.open;
+  settings.password = resolve_password(options.password, record);
+  wifi::validate(settings);  // before the port is even opened
+  const std::string port = port_of(options.port, record);
+  auto fields = run_on_port<provision::Record>(options.port, port, [&](provision::serial::Link& link) {
+    return configure_over(link, options, settings);
+  });
+  provision::Record added = provision::Record::object();
+  added["port"] = port;
+  provision::merge_into(added, fields);
+  provision::merge_into(record, added);
+  espprov::emit(record);
+}
+
+void setup(CLI::App& app) {
+  auto options = std::make_shared<WifiOptions>();
+  auto* sub = app.add_subcommand("wifi", "Configure WiFi on the running firmware, or manage its saved networks");
+  sub->footer(
+      "Sends AT+WIFI_SSID, AT+WIFI_PASSWORD, AT+WIFI_CONNECT, waits for the result, then AT+REBOOT (unless\n"
+      "--no-reboot). Adds wifi_ssid, ip, rssi to the record. Failures exit 52 (wrong password), 53 (AP not\n"
+      "found), 54 (timeout), 55 (other), 56 (8 networks saved). The password never appears in progress or --trace.\n"
+      "Examples:\n"
+      "  ESPPROV_WIFI_PASSWORD='p@ss,word' espprov wifi --port /dev/ttyUSB0 --ssid 'Lab, 2nd floor'\n"
+      "  espprov wifi --port /dev/ttyUSB0 --ssid 'open lobby' --open --no-reboot\n"
+      "  espprov wifi --port /dev/ttyUSB0 --ssid Lab --password-file lab.pass --protocol improv\n"
+      "  espprov info --port /dev/ttyUSB0 | espprov wifi --in - --ssid Lab --password-file lab.pass\n"
+      "Saved networks: espprov wifi list|scan|add|delete|reorder|select --help");
+  add_port_options(*sub, options->port);
+  sub->add_option("--ssid", options->ssid, "Network name (1..32 bytes, any characters); default: record's wifi_ssid");
+  add_password_options(*sub, options->password);
+  sub->add_option("--protocol", options->protocol,
+                  "at (the firmware console), improv (Improv Wi-Fi serial), auto (Improv if it answers, else AT)")
+      ->check(CLI::IsMember({"at", "improv", "auto"}))
+      ->capture_default_str();
+  sub->add_option("--connect-timeout", options->connect_timeout_s, "Seconds to wait for the connection result")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  sub->add_flag("--no-reboot", options->no_reboot, "Do not send AT+REBOOT after connecting");
+  espprov::add_input_option(*sub, options->in);
+  espprov::add_output_options(*sub, true);
+  sub->require_subcommand(0, 1);
+  sub->callback([sub, options] {
+    if (!sub->get_subcommands().empty()) return;  // a saved-network subcommand ran instead
+    run(*options);
+  });
+}
+
+const espprov::CommandRegistrar registrar{70, setup};
+
+}  // namespace
