@@ -16,6 +16,7 @@
 typedef struct evp_pkey_st EVP_PKEY;
 typedef struct x509_st X509;
 typedef struct X509_req_st X509_REQ;
+typedef struct X509_pubkey_st X509_PUBKEY;
 
 namespace provision::ca {
 
@@ -58,6 +59,9 @@ bool same_public_key(X509* cert, const EVP_PKEY* key);
 // cert_name_mismatch (neither CN nor a SAN names `uuid`: CN = uuid, DNS = uuid or URI = urn:uuid:<uuid>).
 void check_certificate(std::string_view cert_pem, std::string_view ca_cert_pem, std::string_view uuid,
                        const EVP_PKEY* expected_key, SysTime now);
+// The same checks on certificates already parsed (parsing costs more than the signature check in OpenSSL 3.0).
+void check_certificate(X509* cert, const std::vector<Cert>& roots, std::string_view uuid,
+                       const EVP_PKEY* expected_key, SysTime now);
 
 // CA side: what a signed certificate needs.
 struct IssueParams {
@@ -73,6 +77,8 @@ struct CaIdentity {
 // constraints CA:FALSE, key usage digitalSignature (+keyEncipherment for RSA), extended key usage clientAuth,
 // subject/authority key identifiers. Valid from now - 5 min (clock skew) for validity_days.
 Cert issue_client_certificate(const CaIdentity& ca, const EVP_PKEY* subject_key, const IssueParams& params);
+// The same for a SubjectPublicKeyInfo taken as is (a CSR's: X509_REQ_get_X509_PUBKEY), without re-encoding it.
+Cert issue_client_certificate(const CaIdentity& ca, const X509_PUBKEY* subject, const IssueParams& params);
 // Self-signed CA certificate (CA:TRUE, pathlen 0, keyCertSign+cRLSign), 10 years.
 Cert make_ca_certificate(const EVP_PKEY* key, std::string_view common_name, SysTime now);
 // TLS server certificate for `host` with SANs: host (DNS or IP), localhost, 127.0.0.1, ::1; serverAuth.

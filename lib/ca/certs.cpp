@@ -146,29 +146,34 @@ void check_certificate(std::string_view cert_pem, std::string_view ca_cert_pem, 
                        const EVP_PKEY* expected_key, SysTime now) {
   Cert cert = parse_certificate(cert_pem, "certificate");
   std::vector<Cert> roots = parse_certificates(ca_cert_pem, "ca_cert");
+  check_certificate(cert.get(), roots, uuid, expected_key, now);
+}
+
+void check_certificate(X509* cert, const std::vector<Cert>& roots, std::string_view uuid,
+                       const EVP_PKEY* expected_key, SysTime now) {
   std::time_t at = std::chrono::system_clock::to_time_t(now);
-  if (X509_cmp_time(X509_get0_notBefore(cert.get()), &at) > 0) {
+  if (X509_cmp_time(X509_get0_notBefore(cert), &at) > 0) {
     throw Error(ErrorCode::cert_expired,
                 fmt::format("the certificate is not valid yet (it starts after {}); check the CA's and this "
                             "station's clocks", format_rfc3339(now)),
                 "certificate");
   }
-  if (X509_cmp_time(X509_get0_notAfter(cert.get()), &at) < 0) {
+  if (X509_cmp_time(X509_get0_notAfter(cert), &at) < 0) {
     throw Error(ErrorCode::cert_expired,
                 fmt::format("the certificate expired on {}; ask the CA operator to renew it",
-                            certificate_not_after_rfc3339(cert.get())),
+                            certificate_not_after_rfc3339(cert)),
                 "certificate");
   }
-  check_chain(cert.get(), roots);
-  if (expected_key != nullptr && !same_public_key(cert.get(), expected_key)) {
+  check_chain(cert, roots);
+  if (expected_key != nullptr && !same_public_key(cert, expected_key)) {
     throw Error(ErrorCode::cert_key_mismatch,
                 "the certificate's public key is not the key of the CSR sent; the CA must certify the CSR's key",
                 "certificate");
   }
-  if (certificate_common_name(cert.get()) != uuid && !san_names(cert.get(), uuid)) {
+  if (certificate_common_name(cert) != uuid && !san_names(cert, uuid)) {
     throw Error(ErrorCode::cert_name_mismatch,
                 fmt::format("the certificate names \"{}\", not the device uuid {} (neither CN nor SAN)",
-                            certificate_common_name(cert.get()), uuid),
+                            certificate_common_name(cert), uuid),
                 "certificate");
   }
 }

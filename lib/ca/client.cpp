@@ -118,6 +118,18 @@ KeyMaterial device_key_for(const DeviceIdentity& identity) {
 
 }  // namespace
 
+std::shared_ptr<const std::vector<Cert>> Client::Impl::roots_for(const std::string& ca_cert_pem) {
+  {
+    std::lock_guard lock(roots_mutex_);
+    if (roots_ && roots_pem_ == ca_cert_pem) return roots_;
+  }
+  auto parsed = std::make_shared<const std::vector<Cert>>(parse_certificates(ca_cert_pem, "ca_cert"));
+  std::lock_guard lock(roots_mutex_);
+  roots_pem_ = ca_cert_pem;
+  roots_ = parsed;
+  return parsed;
+}
+
 Client::Client(ClientOptions options) : impl_(make_impl(std::move(options))) {}
 Client::~Client() = default;
 const ClientOptions& Client::options() const { return impl_->options; }
@@ -178,9 +190,10 @@ asio::awaitable<Registration> Connection::register_device(const DeviceIdentity& 
     }
     material.pem = *response.private_key;
   }
-  check_certificate(response.certificate, response.ca_cert, normalize_uuid(identity.uuid),
-                    material.key.get(), std::chrono::system_clock::now());
-  Cert cert = parse_certificate(response.certificate);
+  Cert cert = parse_certificate(response.certificate, "certificate");
+  auto roots = state_->client->roots_for(response.ca_cert);
+  check_certificate(cert.get(), *roots, normalize_uuid(identity.uuid), material.key.get(),
+                    std::chrono::system_clock::now());
   registration.certificate = response.certificate;
   registration.ca_cert = response.ca_cert;
   registration.expiry = response.expiry.empty() ? certificate_not_after_rfc3339(cert.get()) : response.expiry;

@@ -56,8 +56,8 @@ void add_extension(X509* cert, X509* issuer, int nid, const std::string& value) 
   X509_EXTENSION_free(extension);
 }
 
-Cert new_certificate(const EVP_PKEY* subject_key, std::string_view common_name, X509_NAME* issuer_name, SysTime now,
-                     int validity_days) {
+// Subject, issuer, serial and validity; the caller sets the public key (detail::set_public_key or copy_public_key).
+Cert new_certificate(std::string_view common_name, X509_NAME* issuer_name, SysTime now, int validity_days) {
   Cert cert(X509_new());
   if (!cert) issue_failed("X509_new");
   X509_set_version(cert.get(), 2);  // v3 is encoded as 2
@@ -67,7 +67,6 @@ Cert new_certificate(const EVP_PKEY* subject_key, std::string_view common_name, 
   ASN1_TIME_adj(X509_getm_notAfter(cert.get()), at, validity_days, 0);
   set_common_name(X509_get_subject_name(cert.get()), common_name);
   X509_set_issuer_name(cert.get(), issuer_name != nullptr ? issuer_name : X509_get_subject_name(cert.get()));
-  if (X509_set_pubkey(cert.get(), const_cast<EVP_PKEY*>(subject_key)) != 1) issue_failed("setting the public key");
   return cert;
 }
 
@@ -77,13 +76,12 @@ void sign(X509* cert, const EVP_PKEY* key) {
 
 }  // namespace
 
-Cert issue_client_certificate(const CaIdentity& ca, const EVP_PKEY* subject_key, const IssueParams& params) {
-  Cert cert = new_certificate(subject_key, params.uuid, X509_get_subject_name(ca.cert.get()), params.now,
-                              params.validity_days);
-  bool rsa = EVP_PKEY_is_a(subject_key, "RSA") == 1;
+Cert issue_client_certificate(const CaIdentity& ca, const X509_PUBKEY* subject, const IssueParams& params) {
+  Cert cert = new_certificate(params.uuid, X509_get_subject_name(ca.cert.get()), params.now, params.validity_days);
+  detail::copy_public_key(X509_get_X509_PUBKEY(cert.get()), subject);
   add_extension(cert.get(), ca.cert.get(), NID_basic_constraints, "critical,CA:FALSE");
   add_extension(cert.get(), ca.cert.get(), NID_key_usage,
-                rsa ? "critical,digitalSignature,keyEncipherment" : "critical,digitalSignature");
+                detail::is_rsa_key(subject) ? "critical,digitalSignature,keyEncipherment" : "critical,digitalSignature");
   add_extension(cert.get(), ca.cert.get(), NID_ext_key_usage, "clientAuth");
   add_extension(cert.get(), ca.cert.get(), NID_subject_alt_name, "URI:urn:uuid:" + params.uuid);
   add_extension(cert.get(), ca.cert.get(), NID_subject_key_identifier, "hash");
@@ -92,8 +90,16 @@ Cert issue_client_certificate(const CaIdentity& ca, const EVP_PKEY* subject_key,
   return cert;
 }
 
+Cert issue_client_certificate(const CaIdentity& ca, const EVP_PKEY* subject_key, const IssueParams& params) {
+  std::unique_ptr<X509_PUBKEY, void (*)(X509_PUBKEY*)> subject(X509_PUBKEY_new(), X509_PUBKEY_free);
+  if (!subject) issue_failed("X509_PUBKEY_new");
+  detail::set_public_key(subject.get(), subject_key);
+  return issue_client_certificate(ca, subject.get(), params);
+}
+
 Cert make_ca_certificate(const EVP_PKEY* key, std::string_view common_name, SysTime now) {
-  Cert cert = new_certificate(key, common_name, nullptr, now, kCaValidityDays);
+  Cert cert = new_certificate(common_name, nullptr, now, kCaValidityDays);
+  detail::set_public_key(X509_get_X509_PUBKEY(cert.get()), key);
   add_extension(cert.get(), cert.get(), NID_basic_constraints, "critical,CA:TRUE,pathlen:0");
   add_extension(cert.get(), cert.get(), NID_key_usage, "critical,keyCertSign,cRLSign");
   add_extension(cert.get(), cert.get(), NID_subject_key_identifier, "hash");
@@ -103,7 +109,8 @@ Cert make_ca_certificate(const EVP_PKEY* key, std::string_view common_name, SysT
 }
 
 Cert issue_server_certificate(const CaIdentity& ca, const EVP_PKEY* key, std::string_view host, SysTime now) {
-  Cert cert = new_certificate(key, host, X509_get_subject_name(ca.cert.get()), now, kServerValidityDays);
+  Cert cert = new_certificate(host, X509_get_subject_name(ca.cert.get()), now, kServerValidityDays);
+  detail::set_public_key(X509_get_X509_PUBKEY(cert.get()), key);
   auto entry = [](std::string_view name) {
     bool ip = name.find(':') != std::string_view::npos ||
               name.find_first_not_of("0123456789.") == std::string_view::npos;

@@ -3,6 +3,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/x509.h>
 
 #include <memory>
 #include <string>
@@ -38,5 +39,14 @@ inline std::string openssl_error() {
   ERR_clear_error();
   return text;
 }
+
+// SubjectPublicKeyInfo without OpenSSL 3.0's encode-then-decode round trip (spki.cpp says why). Use these instead
+// of X509_set_pubkey / X509_REQ_set_pubkey on X509_get_X509_PUBKEY / X509_REQ_get_X509_PUBKEY of a new object
+// that is signed afterwards (its cached EVP_PKEY stays empty: X509_get0_pubkey returns null until re-parsed).
+void set_public_key(X509_PUBKEY* target, const EVP_PKEY* key);
+void copy_public_key(X509_PUBKEY* target, const X509_PUBKEY* source);
+bool is_rsa_key(const X509_PUBKEY* info);
+// The curve of an EC key as a NID; NID_undef (0) for any other key or explicit curve parameters.
+int named_curve(const EVP_PKEY* key);
 
 }  // namespace provision::ca::detail

@@ -7,10 +7,14 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <chrono>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "provision/ca.hpp"
+#include "provision/ca_crypto.hpp"
 
 namespace provision::ca {
 
@@ -22,6 +26,15 @@ struct Client::Impl {
   ClientOptions options;
   CaUrl url;
   asio::ssl::context tls{asio::ssl::context::tls_client};
+
+  // The CA certificate every answer repeats, parsed once: OpenSSL 3.0 spends more parsing a certificate than
+  // checking its signature. Re-parsed when a CA answers with another one.
+  std::shared_ptr<const std::vector<Cert>> roots_for(const std::string& ca_cert_pem);
+
+ private:
+  std::mutex roots_mutex_;
+  std::string roots_pem_;
+  std::shared_ptr<const std::vector<Cert>> roots_;
 };
 
 struct HttpAnswer {

@@ -106,17 +106,18 @@ asio::awaitable<HttpResponse> Api::handle(const HttpRequest& request) {
 
 asio::awaitable<HttpResponse> Api::register_device(const HttpRequest& http_request) {
   RegisterRequest request = decode_register_request(http_request.body());
-  Pkey subject_key;
+  Req csr;
+  const EVP_PKEY* csr_key = nullptr;  // owned by csr
   if (request.csr) {
-    Req csr = parse_csr(*request.csr);
+    csr = parse_csr(*request.csr);
     if (!csr_signature_ok(csr.get())) co_return error(400, "bad_request", "the csr's signature does not verify", "csr");
     if (csr_common_name(csr.get()) != request.uuid) {
       co_return error(400, "bad_request", fmt::format("the csr's subject CN must be the uuid {}", request.uuid), "csr");
     }
-    subject_key.reset(EVP_PKEY_dup(X509_REQ_get0_pubkey(csr.get())));
+    csr_key = X509_REQ_get0_pubkey(csr.get());
   }
   if (auto existing = registry_.find_uuid(request.uuid)) {
-    if (auto conflict = check_repeat(*existing, request, subject_key.get())) co_return *conflict;
+    if (auto conflict = check_repeat(*existing, request, csr_key)) co_return *conflict;
     co_return json_response(200, encode_register_response({existing->certificate, ca_cert_pem_, existing->expiry,
                                                            existing->private_key.empty()
                                                                ? std::nullopt
@@ -126,12 +127,15 @@ asio::awaitable<HttpResponse> Api::register_device(const HttpRequest& http_reque
     co_return error(409, "conflict", fmt::format("mac {} is registered to uuid {}", request.mac, other->uuid), "mac");
   }
   DeviceRow row;
-  if (!subject_key) {
-    subject_key = generate_key(KeyType::ec_p256);
-    row.private_key = private_key_pem(subject_key.get());
+  const IssueParams params{request.uuid, settings_.validity_days, std::chrono::system_clock::now()};
+  Cert cert;
+  if (csr) {  // the CSR's SubjectPublicKeyInfo as is: re-encoding a key costs more than signing (spki.cpp)
+    cert = issue_client_certificate(ca_, X509_REQ_get_X509_PUBKEY(csr.get()), params);
+  } else {
+    Pkey generated = generate_key(KeyType::ec_p256);
+    row.private_key = private_key_pem(generated.get());
+    cert = issue_client_certificate(ca_, generated.get(), params);
   }
-  Cert cert = issue_client_certificate(ca_, subject_key.get(),
-                                       {request.uuid, settings_.validity_days, std::chrono::system_clock::now()});
   row.uuid = request.uuid;
   row.mac = request.mac;
   row.chip = request.type;
@@ -147,7 +151,7 @@ asio::awaitable<HttpResponse> Api::register_device(const HttpRequest& http_reque
   std::optional<HttpResponse> conflict;
   co_await commit(registry_, [&](Transaction& txn) {
     if (const DeviceRow* same = txn.find_uuid(row.uuid)) {
-      conflict = check_repeat(*same, request, row.private_key.empty() ? subject_key.get() : nullptr);
+      conflict = check_repeat(*same, request, csr_key);
       winner = *same;
     } else if (const DeviceRow* other = txn.find_mac(row.mac)) {
       conflict = error(409, "conflict", fmt::format("mac {} is registered to uuid {}", row.mac, other->uuid), "mac");

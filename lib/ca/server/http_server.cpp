@@ -7,6 +7,7 @@
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -17,7 +18,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
 #include <cstdio>
+#include <mutex>
 #include <thread>
+#include <unordered_set>
 
 #include "api.hpp"
 #include "provision/ca_server.hpp"
@@ -41,12 +44,47 @@ constexpr std::size_t kMaxHeaderBytes = 8 * 1024;
 constexpr auto kWriteTimeout = std::chrono::seconds(10);
 constexpr auto kDrainLimit = std::chrono::seconds(5);
 
+// Connections waiting for a request's headers. SIGTERM closes them at once: waiting for their idle timeout (or
+// the drain limit) would keep the server up for seconds with nothing to do. A connection inside a request is not
+// here; it answers, then closes because keep-alive is off once stopping.
+class WaitingConnections {
+ public:
+  // False once stopping: the caller closes instead of waiting. Called on the stream's strand.
+  bool enter(beast::tcp_stream* stream) {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return false;
+    waiting_.insert(stream);
+    return true;
+  }
+  void leave(beast::tcp_stream* stream) {
+    std::lock_guard lock(mutex_);
+    waiting_.erase(stream);
+  }
+  // Each stream is cancelled on its own strand, and only if it is still waiting then (so still alive).
+  void close_all() {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    for (auto* stream : waiting_) {
+      asio::post(stream->get_executor(), [this, stream] {
+        std::lock_guard inner(mutex_);
+        if (waiting_.count(stream) != 0) stream->cancel();
+      });
+    }
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_set<beast::tcp_stream*> waiting_;
+  bool stopping_ = false;
+};
+
 struct Shared {
   const ServerOptions& options;
   server::Api& api;
   asio::ssl::context* tls = nullptr;
   std::atomic<int> active{0};
   std::atomic<bool> stopping{false};
+  WaitingConnections waiting;
 };
 
 struct ActiveGuard {
@@ -80,7 +118,9 @@ asio::awaitable<void> serve_requests(Stream& stream, beast::tcp_stream& lowest, 
     parser.body_limit(options.max_body_bytes);
     boost::system::error_code ec;
     lowest.expires_after(first ? options.header_timeout : options.idle_timeout);
+    if (!shared.waiting.enter(&lowest)) co_return;
     co_await http::async_read_header(stream, buffer, parser, redirect_error(use_awaitable, ec));
+    shared.waiting.leave(&lowest);
     if (!ec) {
       lowest.expires_after(options.body_timeout);
       co_await http::async_read(stream, buffer, parser, redirect_error(use_awaitable, ec));
@@ -189,7 +229,7 @@ int serve(const ServerOptions& options, const std::function<void(const Record&)>
   server::Api api(registry, ca, {read_token(options.token_file), options.validity_days,
                                  options.claim_attempts_per_minute, !options.plain_http});
   asio::ssl::context tls(asio::ssl::context::tls_server);
-  Shared shared{options, api};
+  Shared shared{options, api, nullptr, {0}, {false}, {}};
   if (!options.plain_http) {
     SSL_CTX_set_min_proto_version(tls.native_handle(), TLS1_2_VERSION);
     boost::system::error_code ec;
@@ -218,6 +258,7 @@ int serve(const ServerOptions& options, const std::function<void(const Record&)>
     shared.stopping = true;
     boost::system::error_code ignored;
     acceptor.close(ignored);
+    shared.waiting.close_all();
     asio::co_spawn(io, drain_then_stop(io, shared), asio::detached);
   });
   asio::co_spawn(io, accept_loop(acceptor, shared), asio::detached);
