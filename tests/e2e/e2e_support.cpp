@@ -1,10 +1,19 @@
 #include "e2e/e2e_support.hpp"
 
+#include <utility>  // before Asio: boost/asio/awaitable.hpp (1.74) uses std::exchange
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 
+#include "ca/transport.hpp"
 #include "provision/nvs.hpp"
+
+// GCC 12 flags Boost 1.74's coroutine frame allocation as -Wmismatched-new-delete once inlined: a false positive.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 
 namespace e2e {
 
@@ -45,6 +54,34 @@ std::vector<nlohmann::json> CaRun::list() const {
     if (!line.empty()) out.push_back(nlohmann::json::parse(line));
   }
   return out;
+}
+
+namespace {
+
+boost::asio::awaitable<provision::ca::HttpAnswer> post_once(provision::ca::Connection::State& state,
+                                                            const std::string& target, const std::string& body) {
+  const auto deadline = provision::ca::Clock::now() + std::chrono::seconds(30);
+  auto answer = co_await state.exchange(boost::beast::http::verb::post, target, body, deadline);
+  state.close();
+  co_return answer;
+}
+
+}  // namespace
+
+CaRun::Answer CaRun::post(const std::string& target, const nlohmann::json& body) const {
+  provision::ca::ClientOptions options;
+  options.url = url_;
+  options.ca_bundle = ca_cert_;
+  provision::ca::Client client(options);
+  boost::asio::io_context io;
+  provision::ca::Connection::State state;
+  state.client = client.impl();
+  state.executor = io.get_executor();
+  const std::string text = body.dump();
+  auto future = boost::asio::co_spawn(io, post_once(state, target, text), boost::asio::use_future);
+  io.run();
+  auto answer = future.get();
+  return {answer.status, nlohmann::json::parse(answer.body)};
 }
 
 std::vector<nlohmann::json> records(const test_support::ProcessResult& result) {

@@ -26,6 +26,13 @@ class CaRun {
   void start();
   // Registered devices as `espprov-ca list` prints them.
   std::vector<nlohmann::json> list() const;
+  // One POST over HTTPS (verified against the CA's certificate) with lib/ca's transport, as a backend or app
+  // would send it: the answer's status and JSON body.
+  struct Answer {
+    int status = 0;
+    nlohmann::json body;
+  };
+  Answer post(const std::string& target, const nlohmann::json& body) const;
 
  private:
   std::filesystem::path dir_;

@@ -118,6 +118,21 @@ asio::awaitable<HttpResponse> Api::register_device(const HttpRequest& http_reque
   }
   if (auto existing = registry_.find_uuid(request.uuid)) {
     if (auto conflict = check_repeat(*existing, request, csr_key)) co_return *conflict;
+    if (request.pop && existing->pop_sha256.empty()) {
+      // The station registers first and reads the PoP later (workflow step pop-register): record it now.
+      std::optional<HttpResponse> late_conflict;
+      co_await commit(registry_, [&](Transaction& txn) {
+        const DeviceRow* current = txn.find_uuid(request.uuid);
+        if ((late_conflict = check_repeat(*current, request, csr_key))) return;
+        if (!current->pop_sha256.empty()) return;  // the same pop, recorded meanwhile
+        DeviceRow row = *current;
+        row.pop_sha256 = sha256_hex(*request.pop);
+        row.updated_at = now_rfc3339_ms();
+        txn.upsert(row);
+        txn.event(row.uuid, "pop", "", "");
+      });
+      if (late_conflict) co_return *late_conflict;
+    }
     co_return json_response(200, encode_register_response({existing->certificate, ca_cert_pem_, existing->expiry,
                                                            existing->private_key.empty()
                                                                ? std::nullopt
