@@ -12,7 +12,10 @@ namespace provision::workflow {
 
 class DeviceRun {
  public:
-  DeviceRun(std::string port, const ProvisionOptions& options, LedgerWriter& ledger, const Hooks& hooks);
+  // `ca_client` is shared by every device of a station (its TLS context and roots are loaded once); null when
+  // options.ca is not set.
+  DeviceRun(std::string port, const ProvisionOptions& options, LedgerWriter& ledger, const Hooks& hooks,
+            const ca::Client* ca_client);
   // The final record: ok, or an error record with "failed_step". Throws only Error(ledger).
   asio::awaitable<Record> run();
 
@@ -76,11 +79,13 @@ class DeviceRun {
   std::string current_step_;
   std::unique_ptr<serial::Link> link_;
   std::unique_ptr<loader::Loader> loader_;
-  std::unique_ptr<ca::Client> ca_client_;
+  const ca::Client* ca_client_;
 };
 
 // provision_device() with the writer shared by every device of a station.
 asio::awaitable<Record> run_device(std::string port, const ProvisionOptions& options, LedgerWriter& ledger,
-                                   const Hooks& hooks);
+                                   const Hooks& hooks, const ca::Client* ca_client);
+// The CA client for `options` (null without a CA): built once per run, shared by its devices.
+std::unique_ptr<ca::Client> make_ca_client(const ProvisionOptions& options);
 
 }  // namespace provision::workflow

@@ -39,8 +39,9 @@ void check_given_matches(const Record& kept, const char* field, const std::optio
 
 }  // namespace
 
-DeviceRun::DeviceRun(std::string port, const ProvisionOptions& options, LedgerWriter& ledger, const Hooks& hooks)
-    : port_(std::move(port)), options_(options), ledger_(ledger), hooks_(hooks) {
+DeviceRun::DeviceRun(std::string port, const ProvisionOptions& options, LedgerWriter& ledger, const Hooks& hooks,
+                     const ca::Client* ca_client)
+    : port_(std::move(port)), options_(options), ledger_(ledger), hooks_(hooks), ca_client_(ca_client) {
   record_["port"] = port_;
   // The steps' own events become progress within the workflow's step: one started/done pair per step.
   if (hooks_.progress) {
@@ -245,7 +246,6 @@ void DeviceRun::make_identity() {
 }
 
 asio::awaitable<void> DeviceRun::register_with_ca(std::optional<std::string> pop) {
-  if (!ca_client_) ca_client_ = std::make_unique<ca::Client>(*options_.ca);
   ca::DeviceIdentity identity;
   identity.uuid = text(record_, "uuid");
   identity.psk = text(record_, "psk");
@@ -282,16 +282,21 @@ double DeviceRun::seconds_since(Clock::time_point start) {
   return std::round(std::chrono::duration<double>(Clock::now() - start).count() * 1000) / 1000;
 }
 
+std::unique_ptr<ca::Client> make_ca_client(const ProvisionOptions& options) {
+  return options.ca ? std::make_unique<ca::Client>(*options.ca) : nullptr;
+}
+
 asio::awaitable<Record> run_device(std::string port, const ProvisionOptions& options, LedgerWriter& ledger,
-                                   const Hooks& hooks) {
-  DeviceRun run(std::move(port), options, ledger, hooks);
+                                   const Hooks& hooks, const ca::Client* ca_client) {
+  DeviceRun run(std::move(port), options, ledger, hooks, ca_client);
   co_return co_await run.run();
 }
 
 asio::awaitable<Record> provision_device(std::string port, const ProvisionOptions& options, Ledger& ledger,
                                          const Hooks& hooks) {
   LedgerWriter writer(ledger);
-  co_return co_await run_device(std::move(port), options, writer, hooks);
+  auto ca_client = make_ca_client(options);
+  co_return co_await run_device(std::move(port), options, writer, hooks, ca_client.get());
 }
 
 }  // namespace provision::workflow

@@ -38,7 +38,7 @@ std::string field(const Record& record, const char* name) {
 
 // One port in station mode: provision, then wait until a board with another MAC answers, and go again.
 asio::awaitable<void> station_port(std::string port, const StationOptions& station, const ProvisionOptions& options,
-                                   LedgerWriter& ledger, const Hooks& hooks,
+                                   LedgerWriter& ledger, const Hooks& hooks, const ca::Client* ca_client,
                                    std::function<void(const Record&)>& on_done) {
   std::string last_mac;
   while (!stopping(hooks)) {
@@ -46,7 +46,7 @@ asio::awaitable<void> station_port(std::string port, const StationOptions& stati
       bool next = co_await wait_for_next_board(port, last_mac, options, hooks, station.board_poll);
       if (!next) break;  // stopped while waiting
     }
-    Record record = co_await run_device(port, options, ledger, hooks);
+    Record record = co_await run_device(port, options, ledger, hooks, ca_client);
     on_done(record);
     last_mac = field(record, "mac");
     if (last_mac.empty()) co_await pause(station.board_poll);  // no board answered: try the port again later
@@ -61,6 +61,7 @@ asio::awaitable<void> provision_station(const StationOptions& station, const Pro
                                         std::function<void(const Record&)> on_done) {
   auto executor = co_await asio::this_coro::executor;
   LedgerWriter writer(ledger);  // group commit across the devices; outlives every worker (awaited below)
+  auto ca_client = make_ca_client(options);  // one TLS context and set of roots for every device
   auto queue = std::make_shared<std::deque<std::string>>(station.ports.begin(), station.ports.end());
   std::size_t workers = station.jobs == 0 ? queue->size() : std::min(station.jobs, queue->size());
   if (station.loop) workers = queue->size();  // station mode: every port is watched all the time
@@ -75,9 +76,9 @@ asio::awaitable<void> provision_station(const StationOptions& station, const Pro
             std::string port = queue->front();
             queue->pop_front();
             if (station.loop) {
-              co_await station_port(port, station, options, writer, hooks, on_done);
+              co_await station_port(port, station, options, writer, hooks, ca_client.get(), on_done);
             } else {
-              Record record = co_await run_device(port, options, writer, hooks);
+              Record record = co_await run_device(port, options, writer, hooks, ca_client.get());
               on_done(record);
             }
           }
