@@ -82,6 +82,11 @@ int main(int argc, char** argv) {
   pid_t pid = ::fork();
   if (pid == 0) {
     ::dup2(out[1], 1);
+    // ESPPROV_BENCH_CA_WRAPPER runs the CA under a profiler, e.g. "valgrind --tool=callgrind".
+    if (const char* wrapper = std::getenv("ESPPROV_BENCH_CA_WRAPPER")) {
+      const std::string command = "exec " + std::string(wrapper) + " \"$0\" serve --dir \"$1\" --listen 127.0.0.1:0";
+      ::execl("/bin/sh", "sh", "-c", command.c_str(), bin.c_str(), dir.c_str(), nullptr);
+    }
     ::execl(bin.c_str(), bin.c_str(), "serve", "--dir", dir.c_str(), "--listen", "127.0.0.1:0", nullptr);
     ::_exit(127);
   }
