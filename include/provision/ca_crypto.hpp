@@ -63,6 +63,33 @@ void check_certificate(std::string_view cert_pem, std::string_view ca_cert_pem, 
 void check_certificate(X509* cert, const std::vector<Cert>& roots, std::string_view uuid,
                        const EVP_PKEY* expected_key, SysTime now);
 
+// The two checks of every registration, each reading the common shape of DER itself before it falls back to
+// OpenSSL's full parse (checks.cpp says why; the answer is OpenSSL's either way). `openssl_only` skips the
+// first reading: tests compare the two.
+enum class CheckPath { fast_first, openssl_only };
+
+struct PublicKeyInfoFree { void operator()(X509_PUBKEY* info) const; };
+using PublicKeyInfo = std::unique_ptr<X509_PUBKEY, PublicKeyInfoFree>;
+
+// The CA's reading of a CSR: parsed, signature verified, the key both as sent (to certify it as is) and as a
+// key. Throws Error(bad_input, field "csr") when it does not parse or its signature does not verify.
+struct CheckedCsr {
+  std::string common_name;  // "" when absent
+  Pkey key;
+  PublicKeyInfo public_key_info;
+};
+CheckedCsr check_csr(std::string_view pem, CheckPath path = CheckPath::fast_first);
+
+// check_certificate on the PEM a CA returned, against parsed roots, and what the station records of it.
+struct CertificateFacts {
+  std::string not_after;           // RFC 3339
+  std::string serial_hex;          // lower case, no leading zeros
+  std::string fingerprint_sha256;  // hex of SHA-256(DER)
+};
+CertificateFacts verify_certificate(std::string_view cert_pem, const std::vector<Cert>& roots, std::string_view uuid,
+                                    const EVP_PKEY* expected_key, SysTime now,
+                                    CheckPath path = CheckPath::fast_first);
+
 // CA side: what a signed certificate needs.
 struct IssueParams {
   std::string uuid;                 // subject CN and SAN URI urn:uuid:<uuid>

@@ -190,16 +190,15 @@ asio::awaitable<Registration> Connection::register_device(const DeviceIdentity& 
     }
     material.pem = *response.private_key;
   }
-  Cert cert = parse_certificate(response.certificate, "certificate");
   auto roots = state_->client->roots_for(response.ca_cert);
-  check_certificate(cert.get(), *roots, normalize_uuid(identity.uuid), material.key.get(),
-                    std::chrono::system_clock::now());
+  const CertificateFacts facts = verify_certificate(response.certificate, *roots, normalize_uuid(identity.uuid),
+                                                    material.key.get(), std::chrono::system_clock::now());
   registration.certificate = response.certificate;
   registration.ca_cert = response.ca_cert;
-  registration.expiry = response.expiry.empty() ? certificate_not_after_rfc3339(cert.get()) : response.expiry;
+  registration.expiry = response.expiry.empty() ? facts.not_after : response.expiry;
   registration.device_key = material.pem;
-  registration.cert_serial = certificate_serial_hex(cert.get());
-  registration.cert_fingerprint = certificate_fingerprint_sha256(cert.get());
+  registration.cert_serial = facts.serial_hex;
+  registration.cert_fingerprint = facts.fingerprint_sha256;
   co_return registration;
 }
 

@@ -6,8 +6,11 @@
 #include <openssl/x509.h>
 
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace provision::ca::detail {
 
@@ -46,6 +49,10 @@ inline std::string openssl_error() {
 void set_public_key(X509_PUBKEY* target, const EVP_PKEY* key);
 void copy_public_key(X509_PUBKEY* target, const X509_PUBKEY* source);
 bool is_rsa_key(const X509_PUBKEY* info);
+// (id-ecPublicKey, `curve`, point): an EC SubjectPublicKeyInfo from its parts.
+void set_ec_public_key(X509_PUBKEY* target, int curve, std::span<const unsigned char> point);
+// The encoded public point of an EC key (uncompressed unless the key says otherwise); nullopt for other keys.
+std::optional<std::vector<unsigned char>> ec_public_point(const EVP_PKEY* key);
 // The curve of an EC key as a NID; NID_undef (0) for any other key or explicit curve parameters.
 int named_curve(const EVP_PKEY* key);
 

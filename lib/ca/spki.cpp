@@ -47,17 +47,28 @@ void set_fields(X509_PUBKEY* target, ASN1_OBJECT* algorithm, int param_type, voi
 
 }  // namespace
 
-void set_public_key(X509_PUBKEY* target, const EVP_PKEY* key) {
-  const int curve = named_curve(key);
+void set_ec_public_key(X509_PUBKEY* target, int curve, std::span<const unsigned char> point) {
+  auto* bits = static_cast<unsigned char*>(OPENSSL_memdup(point.data(), point.size()));
+  if (bits == nullptr) spki_failed("allocating the public key");
+  set_fields(target, OBJ_nid2obj(NID_X9_62_id_ecPublicKey), V_ASN1_OBJECT, OBJ_nid2obj(curve), bits,
+             static_cast<int>(point.size()));
+}
+
+std::optional<std::vector<unsigned char>> ec_public_point(const EVP_PKEY* key) {
   unsigned char point[133];  // an uncompressed point of P-521, the largest named curve in use
   std::size_t length = 0;
-  if (curve != NID_undef && EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point,
-                                                            sizeof point, &length) == 1) {
-    auto* bits = static_cast<unsigned char*>(OPENSSL_memdup(point, length));
-    if (bits == nullptr) spki_failed("allocating the public key");
-    set_fields(target, OBJ_nid2obj(NID_X9_62_id_ecPublicKey), V_ASN1_OBJECT, OBJ_nid2obj(curve), bits,
-               static_cast<int>(length));
-    return;
+  if (EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point, sizeof point, &length) != 1) {
+    return std::nullopt;
+  }
+  return std::vector<unsigned char>(point, point + length);
+}
+
+void set_public_key(X509_PUBKEY* target, const EVP_PKEY* key) {
+  if (const int curve = named_curve(key); curve != NID_undef) {
+    if (auto point = ec_public_point(key)) {
+      set_ec_public_key(target, curve, *point);
+      return;
+    }
   }
   X509_PUBKEY* encoded = nullptr;  // RSA and the rest: OpenSSL's generic (slow) path, then a field copy
   if (X509_PUBKEY_set(&encoded, const_cast<EVP_PKEY*>(key)) != 1) spki_failed("encoding the public key");

@@ -106,15 +106,14 @@ asio::awaitable<HttpResponse> Api::handle(const HttpRequest& request) {
 
 asio::awaitable<HttpResponse> Api::register_device(const HttpRequest& http_request) {
   RegisterRequest request = decode_register_request(http_request.body());
-  Req csr;
+  std::optional<CheckedCsr> csr;
   const EVP_PKEY* csr_key = nullptr;  // owned by csr
   if (request.csr) {
-    csr = parse_csr(*request.csr);
-    if (!csr_signature_ok(csr.get())) co_return error(400, "bad_request", "the csr's signature does not verify", "csr");
-    if (csr_common_name(csr.get()) != request.uuid) {
+    csr = check_csr(*request.csr);  // a bad_input Error when it does not parse or verify: 400 naming "csr"
+    if (csr->common_name != request.uuid) {
       co_return error(400, "bad_request", fmt::format("the csr's subject CN must be the uuid {}", request.uuid), "csr");
     }
-    csr_key = X509_REQ_get0_pubkey(csr.get());
+    csr_key = csr->key.get();
   }
   if (auto existing = registry_.find_uuid(request.uuid)) {
     if (auto conflict = check_repeat(*existing, request, csr_key)) co_return *conflict;
@@ -145,7 +144,7 @@ asio::awaitable<HttpResponse> Api::register_device(const HttpRequest& http_reque
   const IssueParams params{request.uuid, settings_.validity_days, std::chrono::system_clock::now()};
   Cert cert;
   if (csr) {  // the CSR's SubjectPublicKeyInfo as is: re-encoding a key costs more than signing (spki.cpp)
-    cert = issue_client_certificate(ca_, X509_REQ_get_X509_PUBKEY(csr.get()), params);
+    cert = issue_client_certificate(ca_, csr->public_key_info.get(), params);
   } else {
     Pkey generated = generate_key(KeyType::ec_p256);
     row.private_key = private_key_pem(generated.get());
