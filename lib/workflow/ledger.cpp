@@ -10,6 +10,8 @@
 #include <ctime>
 #include <fmt/format.h>
 
+#include "core/sqlite.hpp"
+
 namespace provision {
 namespace {
 
@@ -38,47 +40,11 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_by_mac ON events(mac, id);
 )sql";
 
-std::string now_utc() {
-  auto now = std::chrono::system_clock::now();
-  std::time_t t = std::chrono::system_clock::to_time_t(now);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  return fmt::format("{}.{:03}Z", buf, ms);
-}
+constexpr sqlite::Owner kOwner{ErrorCode::ledger, "ledger"};
 
-// A prepared statement that finalizes itself.
-class Statement {
- public:
-  Statement(sqlite3* db, const char* sql) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) {
-      throw Error(ErrorCode::ledger, fmt::format("ledger: {}", sqlite3_errmsg(db)));
-    }
-  }
-  ~Statement() { sqlite3_finalize(stmt_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-  Statement& bind(int index, const std::string& text) {
-    sqlite3_bind_text(stmt_, index, text.c_str(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  bool step() {
-    int rc = sqlite3_step(stmt_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    throw Error(ErrorCode::ledger, fmt::format("ledger: {}", sqlite3_errmsg(db_)));
-  }
-  std::string text(int column) {
-    auto* p = sqlite3_column_text(stmt_, column);
-    return p ? reinterpret_cast<const char*>(p) : "";
-  }
-  int integer(int column) { return sqlite3_column_int(stmt_, column); }
-
- private:
-  sqlite3* db_;
-  sqlite3_stmt* stmt_ = nullptr;
+// A prepared statement of the ledger: errors are ErrorCode::ledger.
+struct Statement : sqlite::Statement {
+  Statement(sqlite3* db, const char* sql) : sqlite::Statement(db, sql, kOwner) {}
 };
 
 // BEGIN IMMEDIATE ... COMMIT, rolled back if anything throws. Inside Ledger::batch() the same change is a
@@ -104,11 +70,7 @@ class Transaction {
   }
 
  private:
-  void run(const char* sql) {
-    if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) {
-      throw Error(ErrorCode::ledger, fmt::format("ledger: {}", sqlite3_errmsg(db_)));
-    }
-  }
+  void run(const char* sql) { sqlite::exec(db_, sql, kOwner); }
   sqlite3* db_;
   bool nested_;
   bool done_ = false;
@@ -216,7 +178,7 @@ std::vector<LedgerEntry> Ledger::list() {
 }
 
 LedgerEntry Ledger::begin(const std::string& mac, const std::string& port) {
-  const std::string now = now_utc();
+  const std::string now = sqlite::now_rfc3339_ms();
   Transaction tx(db_, batching_);
   {
     Statement s(db_,
@@ -232,7 +194,7 @@ LedgerEntry Ledger::begin(const std::string& mac, const std::string& port) {
 }
 
 void Ledger::complete_step(const std::string& mac, const std::string& step, const Record& record) {
-  const std::string now = now_utc();
+  const std::string now = sqlite::now_rfc3339_ms();
   Transaction tx(db_, batching_);
   {
     Statement s(db_,
@@ -246,7 +208,7 @@ void Ledger::complete_step(const std::string& mac, const std::string& step, cons
 }
 
 void Ledger::fail_step(const std::string& mac, const std::string& step, const Error& error) {
-  const std::string now = now_utc();
+  const std::string now = sqlite::now_rfc3339_ms();
   Transaction tx(db_, batching_);
   {
     Statement s(db_,
@@ -260,7 +222,7 @@ void Ledger::fail_step(const std::string& mac, const std::string& step, const Er
 }
 
 void Ledger::finish(const std::string& mac, const Record& record) {
-  const std::string now = now_utc();
+  const std::string now = sqlite::now_rfc3339_ms();
   Transaction tx(db_, batching_);
   {
     Statement s(db_,

@@ -10,6 +10,7 @@
 #include <ctime>
 #include <fmt/format.h>
 
+#include "core/sqlite.hpp"
 #include "provision/error.hpp"
 
 namespace provision::ca::server {
@@ -49,44 +50,13 @@ constexpr const char* kColumns =
     "uuid, mac, chip, psk, pop_sha256, certificate, private_key, serial, expiry, created_at, updated_at, owner, "
     "device_name, location, claimed_at";
 
-[[noreturn]] void db_error(sqlite3* db, std::string_view what) {
-  throw Error(ErrorCode::io, fmt::format("registry: {}: {}", what, db ? sqlite3_errmsg(db) : "out of memory"),
-              "registry");
-}
+constexpr sqlite::Owner kOwner{ErrorCode::io, "registry"};
 
-void exec(sqlite3* db, const char* sql) {
-  if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) db_error(db, sql);
-}
+void exec(sqlite3* db, const char* sql) { sqlite::exec(db, sql, kOwner); }
 
-class Statement {
- public:
-  Statement(sqlite3* db, const char* sql) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) db_error(db, "prepare");
-  }
-  ~Statement() { sqlite3_finalize(stmt_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-  void bind(int index, const std::string& text) {
-    sqlite3_bind_text(stmt_, index, text.c_str(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-  }
-  bool step() {
-    int rc = sqlite3_step(stmt_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    db_error(db_, "step");
-  }
-  void reset() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-  std::string text(int column) {
-    auto* p = sqlite3_column_text(stmt_, column);
-    return p ? reinterpret_cast<const char*>(p) : "";
-  }
-
- private:
-  sqlite3* db_;
-  sqlite3_stmt* stmt_ = nullptr;
+// A prepared statement of the registry: errors are ErrorCode::io naming "registry".
+struct Statement : sqlite::Statement {
+  Statement(sqlite3* db, const char* sql) : sqlite::Statement(db, sql, kOwner) {}
 };
 
 DeviceRow row_of(Statement& s) {
@@ -115,16 +85,7 @@ sqlite3* open_db(const std::filesystem::path& path, int flags) {
 
 }  // namespace
 
-std::string now_rfc3339_ms() {
-  auto now = std::chrono::system_clock::now();
-  std::time_t t = std::chrono::system_clock::to_time_t(now);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  return fmt::format("{}.{:03}Z", buf, ms);
-}
+std::string now_rfc3339_ms() { return sqlite::now_rfc3339_ms(); }
 
 // The rows a batch has written, seen by later jobs of the same batch; merged into the cache after the commit.
 class BatchTransaction final : public Transaction {
