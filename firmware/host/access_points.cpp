@@ -11,7 +11,7 @@ std::vector<AccessPoint> default_access_points() {
       {"espprov-lab", "correct horse battery", -42, "wpa2", 6, 300, true},
       {"Cafe, \"Guest\" = free", "p@ss,word=\"x\"", -55, "wpa2_wpa3", 11, 300, true},
       {"back\\slash net", "back\\slash\\pass", -61, "wpa2", 1, 300, true},
-      {"Caf\xC3\xA9 \xE2\x98\x95 Stra\xC3\x9F" "e", "m\xC3\xBCnchen-2024", -67, "wpa3", 36, 300, true},
+      {"Caf\xC3\xA9 \xE2\x98\x95 Stra\xC3\x9F" "e", "muenchen-2024", -67, "wpa3", 36, 300, true},
       {"ABCDEFGHIJKLMNOPQRSTUVWXYZ012345", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", -70,
        "wpa2", 3, 300, true},
       {"open lobby", "", -58, "open", 1, 300, true},
