@@ -194,10 +194,9 @@ bool signed_by_a_root(const x509::CertificateView& view, const std::vector<Cert>
     if (key == nullptr || EVP_PKEY_is_a(key, algorithm->key_type) != 1 || !plain_anchor(root.get())) continue;
     if (view.authority_key_id) {
       const ASN1_OCTET_STRING* key_id = X509_get0_subject_key_id(root.get());
-      if (key_id != nullptr &&
-          !der::equal(*view.authority_key_id,
-                            Bytes(ASN1_STRING_get0_data(key_id), static_cast<std::size_t>(ASN1_STRING_length(key_id))))) {
-        continue;
+      const auto key_id_size = key_id ? static_cast<std::size_t>(ASN1_STRING_length(key_id)) : 0;
+      if (key_id != nullptr && !der::equal(*view.authority_key_id, Bytes(ASN1_STRING_get0_data(key_id), key_id_size))) {
+        continue;  // X509_check_akid: the identifiers must agree when both are there
       }
     }
     if (signature_verifies(key, algorithm->digest, view.tbs, view.signature)) return true;

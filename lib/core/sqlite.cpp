@@ -4,14 +4,15 @@
 
 #include <chrono>
 #include <ctime>
+#include <utility>
 
 namespace provision::sqlite {
 
 void fail(sqlite3* db, const Owner& owner, std::string_view doing) {
   const char* why = db ? sqlite3_errmsg(db) : "out of memory";
-  throw Error(owner.code,
-              doing.empty() ? fmt::format("{}: {}", owner.name, why) : fmt::format("{}: {}: {}", owner.name, doing, why),
-              owner.name);
+  std::string message = doing.empty() ? fmt::format("{}: {}", owner.name, why)
+                                      : fmt::format("{}: {}: {}", owner.name, doing, why);
+  throw Error(owner.code, std::move(message), owner.name);
 }
 
 void exec(sqlite3* db, const char* sql, const Owner& owner) {
