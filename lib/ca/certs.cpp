@@ -9,6 +9,7 @@
 
 #include "openssl_util.hpp"
 #include "provision/ca_crypto.hpp"
+#include "provision/hex.hpp"
 
 namespace provision::ca {
 
@@ -19,12 +20,6 @@ using detail::memory_bio;
 using detail::openssl_error;
 
 namespace {
-
-std::string hex_of(const unsigned char* data, std::size_t size) {
-  std::string out;
-  for (std::size_t i = 0; i < size; ++i) out += fmt::format("{:02x}", data[i]);
-  return out;
-}
 
 std::string asn1_string_utf8(const ASN1_STRING* text) {
   unsigned char* utf8 = nullptr;
@@ -119,7 +114,7 @@ std::string certificate_fingerprint_sha256(X509* cert) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   X509_digest(cert, EVP_sha256(), digest, &length);
-  return hex_of(digest, length);
+  return to_hex(std::span<const std::uint8_t>(digest, length));
 }
 
 std::string certificate_not_after_rfc3339(X509* cert) {

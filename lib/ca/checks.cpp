@@ -18,6 +18,7 @@
 #include "checks.hpp"
 #include "der.hpp"
 #include "openssl_util.hpp"
+#include "provision/hex.hpp"
 #include "x509_view.hpp"
 
 namespace provision::ca {
@@ -138,13 +139,6 @@ std::optional<CheckedCsr> check_csr_fast(std::string_view pem) {
 
 namespace {
 
-std::string hex_of(Bytes bytes) {
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (auto byte : bytes) out += fmt::format("{:02x}", byte);
-  return out;
-}
-
 bool same_key(const x509::PublicKeyInfo& info, const EVP_PKEY* key) {
   const int curve = detail::named_curve(key);
   if (curve == NID_undef || !der::equal(info.algorithm, x509::oid::ec_public_key())) return false;
@@ -224,7 +218,7 @@ std::optional<CertificateFacts> verify_certificate_fast(std::string_view pem, co
   while (serial.size() > 1 && serial[0] == 0) serial = serial.subspan(1);
   CertificateFacts facts;
   facts.not_after = format_rfc3339(SysTime(std::chrono::seconds(view->not_after)));
-  facts.serial_hex = hex_of(serial);
+  facts.serial_hex = to_hex(serial);
   facts.fingerprint_sha256 = sha256_hex(std::string_view(reinterpret_cast<const char*>(view->whole.data()),
                                                          view->whole.size()));
   return facts;

@@ -16,6 +16,7 @@
 
 #include "openssl_util.hpp"
 #include "provision/ca_crypto.hpp"
+#include "provision/hex.hpp"
 
 namespace provision::ca {
 
@@ -192,9 +193,7 @@ std::string sha256_hex(std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
-  std::string out;
-  for (unsigned i = 0; i < length; ++i) out += fmt::format("{:02x}", digest[i]);
-  return out;
+  return to_hex(std::span<const std::uint8_t>(digest, length));
 }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {
@@ -207,9 +206,7 @@ std::string random_hex(std::size_t bytes) {
   if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1) {
     throw Error(ErrorCode::internal, "the random generator failed: " + openssl_error());
   }
-  std::string out;
-  for (unsigned char c : raw) out += fmt::format("{:02x}", c);
-  return out;
+  return to_hex(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(raw.data()), raw.size()));
 }
 
 }  // namespace provision::ca

@@ -51,6 +51,28 @@ std::optional<Algorithm> read_algorithm(const Element& sequence) {
   return algorithm;
 }
 
+// SIGNED{...} (RFC 5280 4.1.1.1, RFC 2986 4.2): SEQUENCE {body, AlgorithmIdentifier, BIT STRING}, nothing after.
+struct Signed {
+  Element body;
+  Element algorithm_element;
+  Algorithm algorithm;
+  Bytes signature;
+};
+std::optional<Signed> read_signed(Bytes bytes) {
+  Reader top(bytes);
+  auto outer = top.next(der::kSequence);
+  if (!outer || !top.at_end()) return std::nullopt;
+  Reader parts(outer->content);
+  auto body = parts.next(der::kSequence);
+  auto algorithm_element = parts.next(der::kSequence);
+  auto signature = parts.next(der::kBitString);
+  if (!body || !algorithm_element || !signature || !parts.at_end()) return std::nullopt;
+  auto algorithm = read_algorithm(*algorithm_element);
+  auto bits = whole_octets(*signature);
+  if (!algorithm || !bits) return std::nullopt;
+  return Signed{*body, *algorithm_element, *algorithm, *bits};
+}
+
 std::optional<PublicKeyInfo> read_public_key(const Element& spki) {
   if (spki.tag != der::kSequence) return std::nullopt;
   Reader reader(spki.content);
@@ -220,18 +242,14 @@ std::optional<std::int64_t> parse_time(std::uint8_t tag, Bytes text) {
 }
 
 std::optional<CsrView> view_csr(Bytes bytes) {
-  Reader top(bytes);
-  auto request = top.next(der::kSequence);
-  if (!request || !top.at_end()) return std::nullopt;
-  Reader parts(request->content);
-  auto info = parts.next(der::kSequence);
-  auto algorithm_element = parts.next(der::kSequence);
-  auto signature = parts.next(der::kBitString);
-  if (!info || !algorithm_element || !signature || !parts.at_end()) return std::nullopt;
+  auto request = read_signed(bytes);
+  if (!request) return std::nullopt;
+  const Element& info = request->body;
+  const Algorithm& algorithm = request->algorithm;
 
   CsrView view;
-  view.info = info->whole;
-  Reader fields(info->content);
+  view.info = info.whole;
+  Reader fields(info.content);
   auto version = fields.next(der::kInteger);
   if (!version || version->content.size() != 1 || version->content[0] != 0) return std::nullopt;
   auto subject = fields.next(der::kSequence);
@@ -241,40 +259,29 @@ std::optional<CsrView> view_csr(Bytes bytes) {
   bool name_ok = false;
   view.common_name = read_common_name(*subject, name_ok);
   auto key = read_public_key(*spki);
-  auto algorithm = read_algorithm(*algorithm_element);
-  auto bits = whole_octets(*signature);
-  if (!name_ok || !key || !algorithm || !bits) return std::nullopt;
-  if (algorithm->parameters) {
-    if (algorithm->parameters->tag != der::kNull || !algorithm->parameters->content.empty()) return std::nullopt;
+  if (!name_ok || !key) return std::nullopt;
+  if (algorithm.parameters) {
+    if (algorithm.parameters->tag != der::kNull || !algorithm.parameters->content.empty()) return std::nullopt;
     view.signature_parameters_null = true;
   }
   view.key = *key;
-  view.signature_algorithm = algorithm->oid;
-  view.signature = *bits;
+  view.signature_algorithm = algorithm.oid;
+  view.signature = request->signature;
   return view;
 }
 
 std::optional<CertificateView> view_certificate(Bytes bytes) {
-  Reader top(bytes);
-  auto certificate = top.next(der::kSequence);
-  if (!certificate || !top.at_end()) return std::nullopt;
-  Reader parts(certificate->content);
-  auto tbs = parts.next(der::kSequence);
-  auto outer_algorithm = parts.next(der::kSequence);
-  auto signature = parts.next(der::kBitString);
-  if (!tbs || !outer_algorithm || !signature || !parts.at_end()) return std::nullopt;
-  auto algorithm = read_algorithm(*outer_algorithm);
-  auto bits = whole_octets(*signature);
-  if (!algorithm || !bits) return std::nullopt;
+  auto certificate = read_signed(bytes);
+  if (!certificate) return std::nullopt;
 
   CertificateView view;
-  view.whole = certificate->whole;
-  view.tbs = tbs->whole;
-  view.signature_algorithm = outer_algorithm->whole;
-  view.signature_algorithm_oid = algorithm->oid;
-  view.signature = *bits;
+  view.whole = bytes;
+  view.tbs = certificate->body.whole;
+  view.signature_algorithm = certificate->algorithm_element.whole;
+  view.signature_algorithm_oid = certificate->algorithm.oid;
+  view.signature = certificate->signature;
 
-  Reader fields(tbs->content);
+  Reader fields(certificate->body.content);
   auto version_wrapper = fields.next(der::context(0, true));
   if (!version_wrapper) return std::nullopt;
   Reader version_reader(version_wrapper->content);
