@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "fw/nvs_reader.hpp"
+#include "support/process.hpp"
 
 namespace fs = std::filesystem;
 
@@ -122,7 +123,7 @@ void check_row(const fw::nvs::NvsImage& image, const std::string& ns, const CsvR
 }  // namespace
 
 TEST_CASE("the NVS reader reads every golden image as its CSV says", "[firmware][nvs]") {
-  const fs::path root = fs::path(ESPPROV_SHARED_DIR) / "golden" / "nvs";
+  const fs::path root = test_support::shared_path("golden") / "nvs";
   REQUIRE(fs::is_directory(root));
   int cases = 0;
   for (const auto& entry : fs::directory_iterator(root)) {

@@ -11,6 +11,7 @@
 #include "fw/crc32.hpp"
 #include "fw/nvs_format.hpp"
 #include "fw/nvs_store.hpp"
+#include "support/process.hpp"
 
 using fw::nvs::NvsStore;
 namespace fs = std::filesystem;
@@ -185,7 +186,7 @@ TEST_CASE("the writer reproduces Espressif's image byte for byte when the layout
   // Single-entry items and strings that leave room on the page: both sides place them identically.
   for (const char* name : {"string_len_1000", "key_15_chars", "credentials", "many_namespaces"}) {
     INFO(name);
-    const fs::path dir = fs::path(ESPPROV_SHARED_DIR) / "golden" / "nvs" / name;
+    const fs::path dir = test_support::shared_path("golden") / "nvs" / name;
     const std::string expected = read_file(dir / "expected.bin");
     REQUIRE(!expected.empty());
     const auto golden = fw::nvs::NvsImage::parse(reinterpret_cast<const std::uint8_t*>(expected.data()),
