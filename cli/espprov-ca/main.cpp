@@ -5,7 +5,7 @@
 
 #include <iostream>
 
-#include "provision/ca_server.hpp"
+#include "ca_server.hpp"
 #include "provision/record.hpp"
 #include "provision/version.hpp"
 

@@ -5,7 +5,8 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
-#include "provision/ca.hpp"
+#include "provision/ca/codec.hpp"
+#include "provision/error.hpp"
 #include "provision/identity.hpp"
 
 namespace provision::ca {
@@ -147,29 +148,6 @@ CaErrorBody decode_error_body(std::string_view body) {
     error.message = json["message"].get<std::string>();
   }
   return error;
-}
-
-Record Registration::fields() const {
-  Record out = Record::object();
-  out["certificate"] = certificate;
-  out["ca_cert"] = ca_cert;
-  if (!device_key.empty()) out["device_key"] = device_key;
-  out["expiry"] = expiry;
-  out["cert_serial"] = cert_serial;
-  out["cert_fingerprint"] = cert_fingerprint;
-  return out;
-}
-
-Record HealthReport::fields() const {
-  Record out = Record::object();
-  out["ca_url"] = url;
-  out["tls"] = tls;
-  if (tls) out["tls_version"] = tls_version;
-  out["status"] = status;
-  out["health"] = body;
-  out["connect_ms"] = connect_ms;
-  out["round_trip_ms"] = round_trip_ms;
-  return out;
 }
 
 }  // namespace provision::ca

@@ -4,7 +4,8 @@
 #include <algorithm>
 #include <cctype>
 
-#include "provision/ca.hpp"
+#include "provision/ca/codec.hpp"
+#include "provision/error.hpp"
 
 namespace provision::ca {
 namespace {

@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "provision/error.hpp"
-#include "provision/improv.hpp"
+#include "provision/improv/frame.hpp"
 
 namespace provision::improv {
 namespace {

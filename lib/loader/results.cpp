@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "provision/hex.hpp"
-#include "provision/loader.hpp"
+#include "provision/loader/results.hpp"
 
 namespace provision::loader {
 

@@ -172,49 +172,4 @@ asio::awaitable<void> enter_bootloader(Link& link) {
   co_await console.command("AT+BOOTLOADER");
 }
 
-Record connect_fields(const ConnectResult& result) {
-  Record fields = Record::object();
-  fields["wifi_ssid"] = result.ssid;
-  fields["ip"] = result.ip;
-  fields["rssi"] = result.rssi_dbm;
-  return fields;
-}
-
-Record info_fields(const DeviceInfo& info) {
-  Record fields = Record::object();
-  fields["fw_name"] = info.fw_name;
-  fields["fw_version"] = info.fw_version;
-  fields["chip"] = info.chip;
-  fields["mac"] = info.mac;
-  fields["uuid"] = info.uuid;
-  fields["credentials"] = info.credentials;
-  fields["cert"] = info.cert;
-  fields["wifi_state"] = info.wifi_state;
-  fields["wifi_saved"] = info.saved_networks;
-  return fields;
-}
-
-Record status_fields(const WifiStatus& status) {
-  Record fields = Record::object();
-  fields["wifi_state"] = status.state;
-  fields["wifi_ssid"] = status.ssid;
-  fields["ip"] = status.ip;
-  fields["rssi"] = status.rssi_dbm;
-  return fields;
-}
-
-Record scan_fields(const std::vector<ScannedNetwork>& networks) {
-  Record list = Record::array();
-  for (const auto& n : networks) {
-    list.push_back(Record{{"ssid", n.ssid}, {"rssi", n.rssi_dbm}, {"auth", n.auth}, {"channel", n.channel}});
-  }
-  return Record{{"networks", list}};
-}
-
-Record saved_fields(const std::vector<SavedNetwork>& networks) {
-  Record list = Record::array();
-  for (const auto& n : networks) list.push_back(Record{{"index", n.index}, {"ssid", n.ssid}});
-  return Record{{"saved", list}};
-}
-
 }  // namespace provision::wifi

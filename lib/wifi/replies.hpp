@@ -4,7 +4,8 @@
 
 #include <vector>
 
-#include "provision/wifi.hpp"
+#include "provision/wifi/results.hpp"
+#include "provision/wifi_at.hpp"
 
 namespace provision::wifi::replies {
 

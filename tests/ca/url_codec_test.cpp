@@ -1,7 +1,7 @@
 // Pure parts of the CA step: URL parsing, the JSON codec, keys, CSRs and the certificate checks.
 #include <catch2/catch.hpp>
 
-#include "provision/ca.hpp"
+#include "provision/ca/codec.hpp"
 #include "provision/ca_crypto.hpp"
 
 using namespace provision;

@@ -279,7 +279,22 @@ TEST_CASE("provision: SIGTERM stops at the next step boundary, the ledger says w
   auto argv = e2e::provision_argv(&ca, ledger_path(dir), {board.port}, {"--flash-baud", "115200"});
   {
     test_support::BackgroundProcess run(argv);
-    std::this_thread::sleep_for(700ms);  // inside the flash write: 64 KiB compressed at 115200 takes longer
+    // Wait for the ledger to record nvs-build, the step before the flash write (64 KiB compressed at 115200
+    // takes about half a second), then stop it: a fixed sleep lands elsewhere on a loaded machine.
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    bool before_flash = false;
+    while (!before_flash && std::chrono::steady_clock::now() < deadline) {
+      if (std::filesystem::exists(ledger_path(dir))) {
+        try {
+          auto entry = provision::Ledger(ledger_path(dir)).find(board.mac);
+          before_flash = entry && entry->step == "nvs-build";
+        } catch (const provision::Error&) {
+          // the first run is still creating the schema; look again
+        }
+      }
+      if (!before_flash) std::this_thread::sleep_for(10ms);
+    }
+    REQUIRE(before_flash);
     ::kill(run.pid(), SIGTERM);
     auto line = json::parse(run.read_line(60s));
     CHECK(line["error"]["code"] == "interrupted");

@@ -5,7 +5,7 @@
 #include <span>
 
 #include "provision/error.hpp"
-#include "provision/improv.hpp"
+#include "provision/improv/frame.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   namespace improv = provision::improv;

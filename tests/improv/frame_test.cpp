@@ -3,7 +3,7 @@
 #include <string>
 
 #include "provision/error.hpp"
-#include "provision/improv.hpp"
+#include "provision/improv/frame.hpp"
 
 namespace improv = provision::improv;
 using improv::Bytes;

@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "provision/ca.hpp"
+#include "provision/ca/codec.hpp"
 #include "provision/version.hpp"
 
 // GCC 12 flags Boost 1.74's coroutine frame allocation as -Wmismatched-new-delete once inlined: a false positive.

@@ -1,7 +1,7 @@
 // The CA folder: keys, certificates and registry made by `espprov-ca init`, read by serve, list and export.
 #include <fmt/format.h>
 
-#include "provision/ca_server.hpp"
+#include "ca_server.hpp"
 #include "provision/files.hpp"
 #include "registry.hpp"
 

@@ -23,7 +23,7 @@
 #include <unordered_set>
 
 #include "api.hpp"
-#include "provision/ca_server.hpp"
+#include "ca_server.hpp"
 #include "provision/files.hpp"
 
 // GCC 12 flags Boost 1.74's coroutine frame allocation as -Wmismatched-new-delete once inlined: a false positive.
