@@ -51,6 +51,7 @@ struct WriteOptions {
   bool compress = true;  // FLASH_DEFL_* with zlib; false = FLASH_BEGIN/DATA/END
   bool verify = true;    // SPI_FLASH_MD5 after writing, against the local MD5
   bool force = false;    // write even when the region already holds the data
+  bool secret = false;   // the data holds secrets (the credentials partition): its bytes are masked in --trace
 };
 
 struct WriteResult {
@@ -131,6 +132,7 @@ class Loader {
   bool attached_ = false;
   std::optional<std::uint32_t> flash_size_;
   std::size_t wire_bytes_ = 0;
+  bool data_secret_ = false;  // while writing WriteOptions::secret data: FLASH_(DEFL_)DATA payloads are masked
   std::size_t damaged_frames_ = 0;  // faulted SLIP frames seen, for timeout messages
   std::string last_problem_;
 };
