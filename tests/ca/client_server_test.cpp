@@ -125,8 +125,9 @@ TEST_CASE("the station trusts --ca-cert, not the CA certificate the answer carri
   CHECK(failure_of([&] { ca::run_register(pinned_elsewhere, identity(7)); }) == ErrorCode::ca_untrusted);
 
   options.trusted_ca_pem.clear();  // neither a CA certificate nor trust in the answer: refused before sending
-  CHECK(failure_of([&] { ca::Client c(options); ca::run_register(c, identity(7)); }) == ErrorCode::usage);
+  CHECK(failure_of([&] { ca::Client c(options); ca::run_register(c, identity(8)); }) == ErrorCode::usage);
   options.trust_ca_response = true;
   ca::Client trusting(options);
-  CHECK_FALSE(ca::run_register(trusting, identity(7)).certificate.empty());
+  CHECK_FALSE(ca::run_register(trusting, identity(8)).certificate.empty());
+  CHECK(ca::run_health(trusting).body["devices"] == 2);  // identity(7) was registered, never accepted
 }

@@ -69,7 +69,7 @@ TEST_CASE("trust: --trust-ca-response pins the first CA certificate; another one
   auto refused = run_process(station_argv(ca, dir, second.port, {"--trust-ca-response"}), "", 120s);
   INFO(refused.err);
   CHECK(refused.exit_code == 43);  // ca_untrusted: not the pinned certificate
-  CHECK(refused.err.find("--accept-new-ca") != std::string::npos);
+  CHECK(refused.out.find("--accept-new-ca") != std::string::npos);  // the error record says what to do
   CHECK(e2e::records(refused).at(0)["failed_step"] == "ca-register");
   CHECK_FALSE(e2e::flashed_credentials(second.flash).contains("uuid"));
 
@@ -169,12 +169,13 @@ TEST_CASE("trust: provision --trace shows no secret of the record, deflated or p
       const std::string read = traced_bytes(run.err, "<<");
       const FlashData data = flash_data(written);
       REQUIRE(data.packets > 0);  // the trace was read back: the credentials write is in it
-      if (!compress) CHECK(data.bytes.size() == 0x10000);
+      // Every image byte went by (masked: an escaped 0xC0 or 0xDB shows as two '*').
+      if (!compress) CHECK(data.bytes.size() >= 0x10000);
       const std::string inflated = compress ? inflate_what_you_can(data.bytes) : data.bytes;
       // The device key's PEM body: its second line is base64 of the key itself.
       const std::string key_pem = record.at("device_key");
       const std::string key_line = key_pem.substr(key_pem.find('\n') + 1, 40);
-      for (const std::string secret : {record.at("psk").get<std::string>(), key_line, std::string(e2e::kLabPassword),
+      for (const std::string& secret : {record.at("psk").get<std::string>(), key_line, std::string(e2e::kLabPassword),
                                        pop_hex}) {
         INFO("secret starting " << secret.substr(0, 6));
         CHECK(written.find(secret) == std::string::npos);
