@@ -77,6 +77,9 @@ int main(int argc, char** argv) {
   const auto dir = std::filesystem::temp_directory_path() / fmt::format("bench-ca-{}", ::getpid());
   const std::string bin = ESPPROV_BIN_DIR "/espprov-ca";
   shell(fmt::format("{} init {} >/dev/null", bin, dir.string()));
+  const std::string token = "bench-token";
+  const std::string token_file = (dir / "token").string();
+  shell(fmt::format("printf '%s\\n' {} > {} && chmod 600 {}", token, token_file, token_file));
   int out[2];
   if (::pipe(out) != 0) return 1;
   pid_t pid = ::fork();
@@ -84,10 +87,12 @@ int main(int argc, char** argv) {
     ::dup2(out[1], 1);
     // ESPPROV_BENCH_CA_WRAPPER runs the CA under a profiler, e.g. "valgrind --tool=callgrind".
     if (const char* wrapper = std::getenv("ESPPROV_BENCH_CA_WRAPPER")) {
-      const std::string command = "exec " + std::string(wrapper) + " \"$0\" serve --dir \"$1\" --listen 127.0.0.1:0";
-      ::execl("/bin/sh", "sh", "-c", command.c_str(), bin.c_str(), dir.c_str(), nullptr);
+      const std::string command =
+          "exec " + std::string(wrapper) + " \"$0\" serve --dir \"$1\" --listen 127.0.0.1:0 --token-file \"$2\"";
+      ::execl("/bin/sh", "sh", "-c", command.c_str(), bin.c_str(), dir.c_str(), token_file.c_str(), nullptr);
     }
-    ::execl(bin.c_str(), bin.c_str(), "serve", "--dir", dir.c_str(), "--listen", "127.0.0.1:0", nullptr);
+    ::execl(bin.c_str(), bin.c_str(), "serve", "--dir", dir.c_str(), "--listen", "127.0.0.1:0", "--token-file",
+            token_file.c_str(), nullptr);
     ::_exit(127);
   }
   ::close(out[1]);
@@ -102,6 +107,8 @@ int main(int argc, char** argv) {
   ca::ClientOptions options;
   options.url = url;
   options.ca_bundle = (dir / "ca.pem").string();
+  options.token = token;
+  options.trusted_ca_pem = shell(fmt::format("cat {}", (dir / "ca.pem").string()));
   options.timeout = std::chrono::seconds(60);
   ca::Client client(options);
   asio::io_context io;

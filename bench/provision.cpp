@@ -110,7 +110,8 @@ RunResult provision_run(const fs::path& work, int count, const std::string& ca_u
              "--seed", std::to_string(1000 + count)});
   auto boards = nlohmann::json::parse(sim.line());
   std::vector<std::string> argv{(kBin / "espprov").string(), "provision", "--ca-url", ca_url, "--ca-bundle",
-                                ca_cert.string(), "--ssid", "bench-ap", "--password", "bench-password-1",
+                                ca_cert.string(), "--ca-cert", ca_cert.string(), "--token-file",
+                                (work / "token").string(), "--ssid", "bench-ap", "--password", "bench-password-1",
                                 "--ledger", (work / fmt::format("ledger-{}.db", count)).string(), "--progress",
                                 "none", "--flash-baud", "921600"};
   for (const auto& b : boards) argv.insert(argv.end(), {"--port", b["port"].get<std::string>()});
@@ -145,7 +146,13 @@ int main() {
     std::fprintf(stderr, "bench: espprov-ca init failed\n");
     return 1;
   }
-  Child ca({(kBin / "espprov-ca").string(), "serve", "--dir", (work / "ca").string(), "--listen", "127.0.0.1:0"});
+  {
+    std::ofstream token(work / "token");
+    token << "bench-token\n";
+  }
+  fs::permissions(work / "token", fs::perms::owner_read | fs::perms::owner_write);
+  Child ca({(kBin / "espprov-ca").string(), "serve", "--dir", (work / "ca").string(), "--listen", "127.0.0.1:0",
+            "--token-file", (work / "token").string()});
   auto announced = nlohmann::json::parse(ca.line());
   const std::string url = announced["listening"];
   const fs::path ca_cert = announced["ca_cert"].get<std::string>();

@@ -27,7 +27,7 @@ std::optional<HttpResponse> check_repeat(const DeviceRow& row, const RegisterReq
     return Api::error(409, "conflict", "this uuid is registered with another psk", "psk");
   }
   if (row.mac != request.mac) {
-    return Api::error(409, "conflict", fmt::format("this uuid is registered with mac {}", row.mac), "mac");
+    return Api::error(409, "conflict", "this uuid is registered with another mac", "mac");
   }
   if (csr_key && !same_public_key(parse_certificate(row.certificate).get(), csr_key)) {
     return Api::error(409, "conflict",
@@ -37,6 +37,11 @@ std::optional<HttpResponse> check_repeat(const DeviceRow& row, const RegisterReq
     return Api::error(409, "conflict", "this uuid is registered with another pop", "pop");
   }
   return std::nullopt;
+}
+
+// Which uuid holds the mac is not said: the caller may be anyone with the token, and uuids are claim handles.
+HttpResponse mac_taken(const std::string& mac) {
+  return Api::error(409, "conflict", fmt::format("mac {} is registered to another uuid", mac), "mac");
 }
 
 }  // namespace
@@ -127,7 +132,7 @@ asio::awaitable<HttpResponse> Api::register_device(const HttpRequest& http_reque
         DeviceRow row = *current;
         row.pop_sha256 = sha256_hex(*request.pop);
         row.updated_at = now_rfc3339_ms();
-        txn.upsert(row);
+        txn.update(row);
         txn.event(row.uuid, "pop", "", "");
       });
       if (late_conflict) co_return *late_conflict;
@@ -137,9 +142,7 @@ asio::awaitable<HttpResponse> Api::register_device(const HttpRequest& http_reque
                                                                ? std::nullopt
                                                                : std::optional(existing->private_key)}));
   }
-  if (auto other = registry_.find_mac(request.mac)) {
-    co_return error(409, "conflict", fmt::format("mac {} is registered to uuid {}", request.mac, other->uuid), "mac");
-  }
+  if (registry_.find_mac(request.mac)) co_return mac_taken(request.mac);
   DeviceRow row;
   const IssueParams params{request.uuid, settings_.validity_days, std::chrono::system_clock::now()};
   Cert cert;
@@ -167,10 +170,10 @@ asio::awaitable<HttpResponse> Api::register_device(const HttpRequest& http_reque
     if (const DeviceRow* same = txn.find_uuid(row.uuid)) {
       conflict = check_repeat(*same, request, csr_key);
       winner = *same;
-    } else if (const DeviceRow* other = txn.find_mac(row.mac)) {
-      conflict = error(409, "conflict", fmt::format("mac {} is registered to uuid {}", row.mac, other->uuid), "mac");
+    } else if (txn.find_mac(row.mac)) {
+      conflict = mac_taken(row.mac);
     } else {
-      txn.upsert(row);
+      txn.insert(row);
       txn.event(row.uuid, "register", "", row.serial);
     }
   });

@@ -7,6 +7,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/http.hpp>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -39,6 +40,7 @@ class Api {
   boost::asio::awaitable<HttpResponse> unbind(const HttpRequest& request);
   HttpResponse health() const;
   bool authorized(const HttpRequest& request) const;
+  std::optional<HttpResponse> check_pop(const DeviceRow& device, const std::string& pop);
   bool claim_allowed(const std::string& uuid);
   void claim_failed(const std::string& uuid);
 

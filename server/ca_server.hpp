@@ -36,8 +36,9 @@ struct ServerOptions {
   std::filesystem::path dir;
   std::string listen_host = "127.0.0.1";
   std::string listen_port = "8443";
-  std::string token_file;  // "" = no token required
-  bool plain_http = false;
+  std::string token_file;  // required unless no_auth
+  bool no_auth = false;    // anyone who reaches the port may register (the CLI warns)
+  bool plain_http = false; // refused unless listening on loopback only
   int validity_days = 825;
   int max_connections = 512;
   std::size_t max_body_bytes = 64 * 1024;
@@ -51,7 +52,9 @@ struct ServerOptions {
 
 // Serves until SIGTERM or SIGINT (then finishes requests in flight, at most a few seconds). Calls `on_listening`
 // with {"listening":"https://127.0.0.1:PORT","ca_cert":"DIR/ca.pem"} once the socket accepts connections.
-// Returns the process exit status (0 after a signal). Throws Error for a bad folder, token file or address.
+// Returns the process exit status (0 after a signal). Throws Error for a bad folder, token file or address,
+// Error(usage) without a token file or no_auth, or for plain HTTP off loopback, and Error(io) when another
+// server holds the registry.
 int serve(const ServerOptions& options, const std::function<void(const Record&)>& on_listening);
 
 // The registry's devices, oldest first, without secrets (no psk, pop hash or private key).

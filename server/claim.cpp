@@ -42,6 +42,13 @@ Json parse_body(const HttpRequest& request) {
   return json;
 }
 
+// The PoP as registered (lower-case hex): the device's secret, which both claim and unbind require.
+std::string pop_member(const Json& json) {
+  std::string pop = string_member(json, "proofOfPossession", true, kMaxTextChars);
+  for (auto& c : pop) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return pop;
+}
+
 Json device_json(const DeviceRow& row) {
   return {{"success", true},          {"deviceId", row.uuid},      {"macAddress", row.mac},
           {"userId", row.owner},      {"deviceName", row.device_name}, {"location", row.location},
@@ -63,6 +70,23 @@ void Api::claim_failed(const std::string& uuid) {
   if (attempts.failures++ == 0) attempts.window_start = std::chrono::steady_clock::now();
 }
 
+// 429 after too many failures for this device within a minute, 403 for a wrong PoP (counted), else nullopt.
+std::optional<HttpResponse> Api::check_pop(const DeviceRow& device, const std::string& pop) {
+  if (!claim_allowed(device.uuid)) {
+    auto response = error(429, "rate_limited",
+                          fmt::format("too many failed claims for this device; wait a minute (limit {} a minute)",
+                                      settings_.claim_attempts_per_minute),
+                          "proofOfPossession");
+    response.set(http::field::retry_after, "60");
+    return response;
+  }
+  if (device.pop_sha256.empty() || !constant_time_equal(sha256_hex(pop), device.pop_sha256)) {
+    claim_failed(device.uuid);
+    return error(403, "forbidden", "the proof of possession does not match this device", "proofOfPossession");
+  }
+  return std::nullopt;
+}
+
 asio::awaitable<HttpResponse> Api::claim(const HttpRequest& request) {
   Json body = parse_body(request);
   std::string mac_text = string_member(body, "macAddress", true, kMaxTextChars);
@@ -72,26 +96,14 @@ asio::awaitable<HttpResponse> Api::claim(const HttpRequest& request) {
   } catch (const Error& e) {
     throw Error(ErrorCode::bad_input, e.what(), "macAddress");
   }
-  std::string pop = string_member(body, "proofOfPossession", true, kMaxTextChars);
+  std::string pop = pop_member(body);
   std::string user = string_member(body, "userId", true, kMaxTextChars);
   std::string name = string_member(body, "deviceName", false, kMaxTextChars);
   std::string location = string_member(body, "location", false, kMaxTextChars);
-  for (auto& c : pop) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
 
   auto device = registry_.find_mac(mac);
   if (!device) co_return error(404, "not_registered", fmt::format("no device with mac {}", mac), "macAddress");
-  if (!claim_allowed(device->uuid)) {
-    auto response = error(429, "rate_limited",
-                          fmt::format("too many failed claims for this device; wait a minute (limit {} a minute)",
-                                      settings_.claim_attempts_per_minute),
-                          "proofOfPossession");
-    response.set(http::field::retry_after, "60");
-    co_return response;
-  }
-  if (device->pop_sha256.empty() || !constant_time_equal(sha256_hex(pop), device->pop_sha256)) {
-    claim_failed(device->uuid);
-    co_return error(403, "forbidden", "the proof of possession does not match this device", "proofOfPossession");
-  }
+  if (auto refused = check_pop(*device, pop)) co_return *refused;
   std::optional<DeviceRow> result;
   co_await commit(registry_, [&](Transaction& txn) {
     const DeviceRow* current = txn.find_uuid(device->uuid);
@@ -102,7 +114,7 @@ asio::awaitable<HttpResponse> Api::claim(const HttpRequest& request) {
     row.device_name = name;
     row.location = location;
     row.updated_at = now_rfc3339_ms();
-    txn.upsert(row);
+    txn.update(row);
     txn.event(row.uuid, "claim", user, name);
     result = row;
   });
@@ -115,9 +127,11 @@ asio::awaitable<HttpResponse> Api::unbind(const HttpRequest& request) {
   Json body = parse_body(request);
   std::string device_id = normalize_uuid(string_member(body, "deviceId", true, kMaxTextChars));
   std::string user = string_member(body, "userId", true, kMaxTextChars);
-  if (!registry_.find_uuid(device_id)) {
-    co_return error(404, "not_registered", fmt::format("no device {}", device_id), "deviceId");
-  }
+  std::string pop = pop_member(body);
+  auto device = registry_.find_uuid(device_id);
+  if (!device) co_return error(404, "not_registered", fmt::format("no device {}", device_id), "deviceId");
+  // The userId alone is only a name anyone can send: the PoP proves the caller holds the device's secret.
+  if (auto refused = check_pop(*device, pop)) co_return *refused;
   bool owner = false;
   co_await commit(registry_, [&](Transaction& txn) {
     const DeviceRow* current = txn.find_uuid(device_id);
@@ -129,7 +143,7 @@ asio::awaitable<HttpResponse> Api::unbind(const HttpRequest& request) {
     row.location.clear();
     row.claimed_at.clear();
     row.updated_at = now_rfc3339_ms();
-    txn.upsert(row);
+    txn.update(row);
     txn.event(row.uuid, "unbind", user, "");
   });
   if (!owner) co_return error(403, "not_owner", "only the user who claimed the device can unbind it", "userId");

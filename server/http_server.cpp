@@ -201,12 +201,36 @@ asio::awaitable<void> drain_then_stop(asio::io_context& io, Shared& shared) {
   io.stop();
 }
 
-std::string read_token(const std::string& path) {
-  if (path.empty()) return "";
-  std::string token = read_file_text(path);
-  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
-  if (token.empty()) throw Error(ErrorCode::bad_input, fmt::format("--token-file {} is empty", path), "token_file");
-  return token;
+std::string read_token(const ServerOptions& options) {
+  if (options.token_file.empty()) {
+    if (options.no_auth) return "";
+    throw Error(ErrorCode::usage,
+                "token_file: give --token-file FILE (clients then send \"Authorization: Bearer <its first line>\"), "
+                "or --no-auth to let anyone who reaches the port register devices",
+                "token_file");
+  }
+  return read_secret_file(options.token_file, "token_file");
+}
+
+bool loopback_host(asio::io_context& io, const ServerOptions& options) {
+  tcp::resolver resolver(io);
+  boost::system::error_code ec;
+  auto results = resolver.resolve(options.listen_host, options.listen_port, tcp::resolver::passive, ec);
+  if (ec || results.empty()) return false;
+  for (const auto& result : results) {
+    if (!result.endpoint().address().is_loopback()) return false;
+  }
+  return true;
+}
+
+// Plain HTTP carries PSKs and tokens in clear text: only where no other machine can listen.
+void refuse_http_off_loopback(asio::io_context& io, const ServerOptions& options) {
+  if (!options.plain_http || loopback_host(io, options)) return;
+  throw Error(ErrorCode::usage,
+              fmt::format("--http on {} would send PSKs and tokens in clear text over the network; listen on "
+                          "127.0.0.1 or [::1] for plain HTTP, or drop --http (HTTPS)",
+                          options.listen_host),
+              "listen");
 }
 
 tcp::endpoint listen_endpoint(asio::io_context& io, const ServerOptions& options) {
@@ -224,9 +248,13 @@ tcp::endpoint listen_endpoint(asio::io_context& io, const ServerOptions& options
 
 int serve(const ServerOptions& options, const std::function<void(const Record&)>& on_listening) {
   CaFiles files{options.dir};
+  const std::string token = read_token(options);
+  const int threads = options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  asio::io_context io(threads);
+  refuse_http_off_loopback(io, options);
   CaIdentity ca = load_ca(files);
   server::Registry registry(files.registry());
-  server::Api api(registry, ca, {read_token(options.token_file), options.validity_days,
+  server::Api api(registry, ca, {token, options.validity_days,
                                  options.claim_attempts_per_minute, !options.plain_http});
   asio::ssl::context tls(asio::ssl::context::tls_server);
   Shared shared{options, api, nullptr, {0}, {false}, {}};
@@ -239,8 +267,6 @@ int serve(const ServerOptions& options, const std::function<void(const Record&)>
                                                    ec.message()), "dir");
     shared.tls = &tls;
   }
-  const int threads = options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-  asio::io_context io(threads);
   tcp::acceptor acceptor(io);
   tcp::endpoint endpoint = listen_endpoint(io, options);
   boost::system::error_code ec;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -90,8 +91,8 @@ std::string now_rfc3339_ms() { return sqlite::now_rfc3339_ms(); }
 // The rows a batch has written, seen by later jobs of the same batch; merged into the cache after the commit.
 class BatchTransaction final : public Transaction {
  public:
-  BatchTransaction(Registry& registry, Statement& upsert, Statement& event)
-      : registry_(registry), upsert_(upsert), event_(event) {}
+  BatchTransaction(Registry& registry, Statement& insert, Statement& update, Statement& event)
+      : registry_(registry), insert_(insert), update_(update), event_(event) {}
   const DeviceRow* find_uuid(const std::string& uuid) override {
     if (auto it = written_.find(uuid); it != written_.end()) return &it->second;
     if (auto it = registry_.by_uuid_.find(uuid); it != registry_.by_uuid_.end()) return &it->second;
@@ -104,15 +105,12 @@ class BatchTransaction final : public Transaction {
     auto it = registry_.uuid_by_mac_.find(mac);
     return it == registry_.uuid_by_mac_.end() ? nullptr : find_uuid(it->second);
   }
-  void upsert(const DeviceRow& row) override {
-    const std::string* fields[] = {&row.uuid,        &row.mac,        &row.chip,       &row.psk,    &row.pop_sha256,
-                                   &row.certificate, &row.private_key, &row.serial,     &row.expiry, &row.created_at,
-                                   &row.updated_at,  &row.owner,      &row.device_name, &row.location,
-                                   &row.claimed_at};
-    for (int i = 0; i < 15; ++i) upsert_.bind(i + 1, *fields[i]);
-    upsert_.step();
-    upsert_.reset();
-    written_[row.uuid] = row;
+  void insert(const DeviceRow& row) override { write(insert_, row); }
+  void update(const DeviceRow& row) override {
+    write(update_, row);
+    if (sqlite3_changes(registry_.db_) != 1) {
+      throw Error(ErrorCode::internal, fmt::format("registry: no device {} to update", row.uuid), "registry");
+    }
   }
   void event(const std::string& uuid, const std::string& kind, const std::string& user_id,
              const std::string& detail) override {
@@ -127,25 +125,52 @@ class BatchTransaction final : public Transaction {
   std::unordered_map<std::string, DeviceRow>& written() { return written_; }
 
  private:
+  // Binds the 15 columns in kColumns order (the UPDATE's WHERE uses ?1, the uuid).
+  void write(Statement& statement, const DeviceRow& row) {
+    const std::string* fields[] = {&row.uuid,        &row.mac,        &row.chip,       &row.psk,    &row.pop_sha256,
+                                   &row.certificate, &row.private_key, &row.serial,     &row.expiry, &row.created_at,
+                                   &row.updated_at,  &row.owner,      &row.device_name, &row.location,
+                                   &row.claimed_at};
+    for (int i = 0; i < 15; ++i) statement.bind(i + 1, *fields[i]);
+    statement.step();
+    statement.reset();
+    written_[row.uuid] = row;
+  }
+
   Registry& registry_;
-  Statement& upsert_;
+  Statement& insert_;
+  Statement& update_;
   Statement& event_;
   std::unordered_map<std::string, DeviceRow> written_;
 };
 
 Registry::Registry(const std::filesystem::path& path) {
   // Created 0600 before SQLite opens it: the WAL and shared-memory files then take the same mode.
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) {
+  lock_fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd_ < 0) {
     throw Error(ErrorCode::io, fmt::format("registry {}: {}", path.string(), std::strerror(errno)), "registry");
   }
-  ::close(fd);
-  db_ = open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
-  exec(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
-  exec(db_, kSchema);
-  for (auto& row : select_all(db_)) {
-    uuid_by_mac_[row.mac] = row.uuid;
-    by_uuid_[row.uuid] = std::move(row);
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    ::close(lock_fd_);
+    throw Error(ErrorCode::io,
+                fmt::format("registry {} is locked: {}; another espprov-ca serve uses this --dir. Stop it first, or "
+                            "serve another CA folder",
+                            path.string(), error == EWOULDBLOCK ? "held by another process" : std::strerror(error)),
+                "registry");
+  }
+  try {
+    db_ = open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
+    exec(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
+    exec(db_, kSchema);
+    for (auto& row : select_all(db_)) {
+      uuid_by_mac_[row.mac] = row.uuid;
+      by_uuid_[row.uuid] = std::move(row);
+    }
+  } catch (...) {
+    sqlite3_close(db_);
+    ::close(lock_fd_);
+    throw;
   }
   writer_ = std::thread([this] { writer_loop(); });
 }
@@ -158,6 +183,7 @@ Registry::~Registry() {
   queue_ready_.notify_all();
   if (writer_.joinable()) writer_.join();
   sqlite3_close(db_);
+  ::close(lock_fd_);  // releases the lock
 }
 
 std::optional<DeviceRow> Registry::find_uuid(const std::string& uuid) const {
@@ -206,12 +232,18 @@ void Registry::writer_loop() {
 void Registry::run_batch(std::vector<Pending>& batch) {
   std::exception_ptr commit_error;
   try {
-    static const std::string upsert_sql = fmt::format(
-        "INSERT OR REPLACE INTO devices ({}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", kColumns);
-    Statement upsert(db_, upsert_sql.c_str());
+    static const std::string insert_sql =
+        fmt::format("INSERT INTO devices ({}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)", kColumns);
+    // uuid and created_at never change; every other column is written as the job decided.
+    static const std::string update_sql =
+        "UPDATE devices SET mac=?2, chip=?3, psk=?4, pop_sha256=?5, certificate=?6, private_key=?7, serial=?8, "
+        "expiry=?9, updated_at=?11, owner=?12, device_name=?13, location=?14, claimed_at=?15 WHERE uuid=?1 "
+        "AND created_at=?10";
+    Statement insert(db_, insert_sql.c_str());
+    Statement update(db_, update_sql.c_str());
     Statement event(db_, "INSERT INTO events (uuid, kind, user_id, at, detail) VALUES (?,?,?,?,?)");
     exec(db_, "BEGIN IMMEDIATE");
-    BatchTransaction transaction(*this, upsert, event);
+    BatchTransaction transaction(*this, insert, update, event);
     {
       std::shared_lock lock(cache_mutex_);  // only this thread writes the cache; readers may share it
       // Jobs decide outcomes in their own state and only throw on a database failure, which fails the batch.

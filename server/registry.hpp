@@ -33,14 +33,18 @@ class Transaction {
   virtual ~Transaction() = default;
   virtual const DeviceRow* find_uuid(const std::string& uuid) = 0;
   virtual const DeviceRow* find_mac(const std::string& mac) = 0;
-  virtual void upsert(const DeviceRow& row) = 0;
+  // Plain INSERT and UPDATE: a unique conflict fails the batch instead of silently replacing a row.
+  virtual void insert(const DeviceRow& row) = 0;
+  virtual void update(const DeviceRow& row) = 0;  // the row with row.uuid, which must exist
   virtual void event(const std::string& uuid, const std::string& kind, const std::string& user_id,
                      const std::string& detail) = 0;
 };
 
 class Registry {
  public:
-  explicit Registry(const std::filesystem::path& path);  // creates it 0600; throws Error(io)
+  // Creates it 0600 and locks it for this process: a second server on the same registry would keep its own
+  // copy of the rows and decide conflicts from it. Throws Error(io), naming the lock when another holds it.
+  explicit Registry(const std::filesystem::path& path);
   ~Registry();
   Registry(const Registry&) = delete;
   Registry& operator=(const Registry&) = delete;
@@ -65,6 +69,7 @@ class Registry {
   void writer_loop();
   void run_batch(std::vector<Pending>& batch);
 
+  int lock_fd_ = -1;  // flock()ed for the Registry's life (SQLite's own locks are fcntl locks: independent)
   sqlite3* db_ = nullptr;
   mutable std::shared_mutex cache_mutex_;
   std::unordered_map<std::string, DeviceRow> by_uuid_;

@@ -5,7 +5,7 @@
 
 #include <iostream>
 
-#include "ca_server.hpp"
+#include "server/ca_server.hpp"
 #include "provision/record.hpp"
 #include "provision/version.hpp"
 
@@ -65,8 +65,10 @@ void setup(CLI::App& app, Options& options) {
   serve->add_option("--dir", options.server.dir, "CA folder made by init")->required();
   serve->add_option("--listen", options.listen, "HOST:PORT to listen on (port 0 = any free port)")
       ->capture_default_str();
-  serve->add_option("--token-file", options.server.token_file, "Require \"Authorization: Bearer <token in FILE>\"");
-  serve->add_flag("--http", options.server.plain_http, "Plain HTTP (PSKs in clear text: loopback tests only)");
+  serve->add_option("--token-file", options.server.token_file,
+                    "Require \"Authorization: Bearer <first line of FILE>\" (required unless --no-auth)");
+  serve->add_flag("--no-auth", options.server.no_auth, "Serve without a token: anyone reaching the port may register");
+  serve->add_flag("--http", options.server.plain_http, "Plain HTTP (PSKs in clear text): loopback addresses only");
   serve->add_option("--validity-days", options.server.validity_days, "Device certificate validity")
       ->check(CLI::Range(1, 36500))->capture_default_str();
   serve->add_option("--max-connections", options.server.max_connections, "Concurrent connections")
@@ -75,6 +77,10 @@ void setup(CLI::App& app, Options& options) {
   serve->add_flag("--log-requests", options.server.log_requests, "One line per request on stderr (no secrets)");
   serve->callback([&] {
     split_listen(options.listen, options.server);
+    if (options.server.no_auth && options.server.token_file.empty()) {
+      std::cerr << "espprov-ca: warning: --no-auth: anyone who can reach " << options.listen
+                << " may register devices and claim them; use --token-file FILE outside a closed lab\n";
+    }
     provision::ca::serve(options.server, [](const Record& line) { std::cout << line.dump() << std::endl; });
   });
 
@@ -93,7 +99,7 @@ void setup(CLI::App& app, Options& options) {
 
 int main(int argc, char** argv) {
   CLI::App app{"espprov-ca: a reference Certificate Authority for espprov (contract: docs/ca.md).\n"
-               "  espprov-ca init ca-dir && espprov-ca serve --dir ca-dir --listen 127.0.0.1:8443",
+               "  espprov-ca init ca-dir && espprov-ca serve --dir ca-dir --listen 127.0.0.1:8443 --token-file token",
                "espprov-ca"};
   app.set_version_flag("--version", std::string(provision::kVersion));
   app.require_subcommand(1);

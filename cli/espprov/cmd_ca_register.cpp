@@ -5,6 +5,7 @@
 
 #include "command.hpp"
 #include "provision/ca.hpp"
+#include "provision/files.hpp"
 
 namespace {
 
@@ -13,6 +14,8 @@ struct CaRegisterOptions {
   std::string url;
   std::string token_file;
   std::string ca_bundle;
+  std::string ca_cert;
+  bool trust_ca_response = false;
   std::string key_source = "station";
   std::string chip;
   bool allow_insecure_http = false;
@@ -42,6 +45,9 @@ void run(const CaRegisterOptions& options) {
   client_options.url = options.url;
   if (!options.token_file.empty()) client_options.token = provision::ca::read_token_file(options.token_file);
   client_options.ca_bundle = options.ca_bundle;
+  if (!options.ca_cert.empty()) client_options.trusted_ca_pem = provision::read_file_text(options.ca_cert);
+  client_options.trust_ca_response = options.trust_ca_response;
+  provision::ca::require_trust_choice(client_options);
   client_options.allow_insecure_http = options.allow_insecure_http;
   client_options.timeout = std::chrono::milliseconds(options.timeout_ms);
   client_options.connect_timeout = std::chrono::milliseconds(options.connect_timeout_ms);
@@ -78,10 +84,15 @@ void setup(CLI::App& app) {
       "Needs uuid, psk, mac and chip in the input record; adds certificate, ca_cert, device_key, expiry,\n"
       "cert_serial, cert_fingerprint. Retries connection errors, timeouts and 5xx (the CA's register is idempotent).\n"
       "  espprov mac --mac A0B1C2D3E4F5 | espprov uuid --in - | espprov psk --in - \\\n"
-      "    | espprov ca-register --in - --chip esp32s3 --ca-url https://ca.example.com:8443 --token-file token");
+      "    | espprov ca-register --in - --chip esp32s3 --ca-url https://ca.example.com:8443 --token-file token \\\n"
+      "      --ca-cert device-ca.pem");
   sub->add_option("--ca-url", options->url, "CA base URL: https://host[:port][/base]")->required();
   sub->add_option("--token-file", options->token_file, "File holding the CA's bearer token");
-  sub->add_option("--ca-bundle", options->ca_bundle, "PEM file of roots to trust instead of the system store");
+  sub->add_option("--ca-bundle", options->ca_bundle, "PEM roots for the CA's TLS certificate instead of the system store");
+  sub->add_option("--ca-cert", options->ca_cert,
+                  "PEM CA certificate(s) the device certificate must chain to (espprov-ca: its ca.pem)");
+  sub->add_flag("--trust-ca-response", options->trust_ca_response,
+                "Without --ca-cert: trust the CA certificate the CA sends (nothing pins it here)");
   sub->add_flag("--allow-insecure-http", options->allow_insecure_http,
                 "Allow http:// (the PSK then crosses the network in clear text)");
   sub->add_option("--key-source", options->key_source,

@@ -125,6 +125,7 @@ void run(const espprov::ProvisionCliOptions& cli) {
   station.loop = cli.loop;
 
   provision::Ledger ledger(cli.ledger.empty() ? provision::Ledger::default_path() : std::filesystem::path(cli.ledger));
+  if (options.ca) workflow::apply_ca_pin(ledger, *options.ca, cli.accept_new_ca);
   std::atomic<bool> stop{false};
   workflow::Hooks hooks;
   hooks.progress = with_warnings(espprov::progress_sink());

@@ -1,12 +1,14 @@
 // espprov psk: a fresh 32-byte pre-shared key (or a validated --psk) added to the record.
 #include "command.hpp"
 #include "provision/identity.hpp"
+#include "secret_options.hpp"
 
 namespace {
 
 struct PskOptions {
   std::string in;
   std::string psk;
+  std::string psk_file;
   bool keep = false;
 };
 
@@ -16,16 +18,19 @@ void setup(CLI::App& app) {
   sub->footer(
       "The PSK is a secret: it is printed only in the record (use --redact for spreadsheets).\n"
       "  espprov mac --mac A0B1C2D3E4F5 | espprov uuid --in - | espprov psk --in -\n"
-      "  espprov psk --psk 00112233...  (64 hex digits, for migrations)");
-  sub->add_option("--psk", options->psk, "Use this PSK (exactly 64 hex digits) instead of generating one");
+      "  espprov psk --psk-file device.psk  (64 hex digits on the first line, for migrations; or $ESPPROV_PSK)");
+  sub->add_option("--psk", options->psk,
+                  "Use this PSK (exactly 64 hex digits) instead of generating one (visible in ps: prefer --psk-file)");
+  sub->add_option("--psk-file", options->psk_file, "Read the PSK to use from FILE (its first line)");
   sub->add_flag("--keep", options->keep, "Keep a psk already in the input record instead of replacing it");
   espprov::add_input_option(*sub, options->in);
   espprov::add_output_options(*sub);
   sub->callback([options] {
     auto record = espprov::read_input_record(options->in);
     provision::Record fields = provision::Record::object();
-    if (!options->psk.empty()) {
-      fields["psk"] = provision::normalize_psk(options->psk);
+    constexpr espprov::SecretSource kPsk{"--psk", "--psk-file", "ESPPROV_PSK", "psk"};
+    if (auto given = espprov::resolve_secret(kPsk, options->psk, options->psk_file); !given.empty()) {
+      fields["psk"] = provision::normalize_psk(given);
     } else if (options->keep && record.contains("psk") && record["psk"].is_string()) {
       fields["psk"] = provision::normalize_psk(record["psk"].get<std::string>());
     } else {

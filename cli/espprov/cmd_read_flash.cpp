@@ -24,7 +24,7 @@ void setup(CLI::App& app) {
               espprov::kLoaderHelp);
   sub->add_option("--offset", options->offset, "Flash offset, hex or decimal")->required();
   sub->add_option("--size", options->size, "Bytes to read, hex or decimal")->required();
-  sub->add_option("--out", options->out, "File to write (replaced atomically)")->required();
+  sub->add_option("--out", options->out, "File to write (replaced atomically, mode 0600: flash may hold secrets)")->required();
   espprov::add_loader_flags(*sub, options->device);
   sub->callback([options] {
     auto offset = espprov::parse_u32(options->offset, "offset");
@@ -34,7 +34,8 @@ void setup(CLI::App& app) {
                                 [offset, size, out](provision::loader::Loader& loader,
                                                     provision::Record& record) -> boost::asio::awaitable<void> {
                                   auto data = co_await loader.read_flash(offset, size);
-                                  provision::write_file_atomic(out, data);
+                                  // 0600: the region may be the credentials partition (PSK, device key).
+                                  provision::write_file_atomic(out, data, provision::FileMode::secret);
                                   record["offset"] = fmt::format("0x{:X}", offset);
                                   record["size"] = size;
                                   record["md5"] = provision::loader::md5_hex(data);

@@ -1,10 +1,9 @@
 // espprov wifi: configure WiFi on the running firmware (AT console or Improv Wi-Fi serial). The saved-network
 // subcommands (list, scan, add, delete, reorder, select) are in cmd_wifi_networks.cpp.
-#include <cstdlib>
-
 #include "cmd_wifi_common.hpp"
 #include "provision/files.hpp"
 #include "provision/improv.hpp"
+#include "secret_options.hpp"
 
 namespace espprov::wifi_cli {
 
@@ -12,20 +11,16 @@ void add_password_options(CLI::App& sub, PasswordOptions& options) {
   sub.add_option("--password", options.password,
                  "WiFi password (visible in ps: prefer --password-file or $ESPPROV_WIFI_PASSWORD)");
   sub.add_option("--password-file", options.password_file,
-                 "Read the password from FILE (one line; a trailing line end is dropped)");
+                 "Read the password from FILE (its first line, without the line end)");
   sub.add_flag("--open", options.open, "The network is open (no password)");
 }
 
 std::string resolve_password(const PasswordOptions& options, const provision::Record& record) {
   if (options.open) return {};
-  if (!options.password.empty()) return options.password;
-  if (!options.password_file.empty()) {
-    std::string text = provision::read_file_text(options.password_file);
-    if (!text.empty() && text.back() == '\n') text.pop_back();
-    if (!text.empty() && text.back() == '\r') text.pop_back();
-    return text;
+  constexpr SecretSource kPassword{"--password", "--password-file", "ESPPROV_WIFI_PASSWORD", "password"};
+  if (auto password = resolve_secret(kPassword, options.password, options.password_file); !password.empty()) {
+    return password;
   }
-  if (const char* env = std::getenv("ESPPROV_WIFI_PASSWORD"); env && *env) return env;
   if (record.contains("wifi_password") && record["wifi_password"].is_string()) {
     return record["wifi_password"].get<std::string>();
   }

@@ -1,9 +1,9 @@
 #include "provision_options.hpp"
 
-#include <cstdlib>
 #include <fmt/format.h>
 
 #include "nvs_common.hpp"
+#include "secret_options.hpp"
 #include "provision/files.hpp"
 
 namespace espprov {
@@ -12,18 +12,9 @@ namespace {
 using provision::Error;
 using provision::ErrorCode;
 
-std::string trim_line_end(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-  return text;
-}
-
-// --password, else --password-file, else $ESPPROV_WIFI_PASSWORD (argv is visible to every user of the machine).
-std::string wifi_password(const ProvisionCliOptions& cli) {
-  if (!cli.password.empty()) return cli.password;
-  if (!cli.password_file.empty()) return trim_line_end(provision::read_file_text(cli.password_file));
-  if (const char* env = std::getenv("ESPPROV_WIFI_PASSWORD")) return env;
-  return "";
-}
+constexpr SecretSource kWifiPassword{"--password", "--password-file", "ESPPROV_WIFI_PASSWORD", "password"};
+constexpr SecretSource kPsk{"--psk", "--psk-file", "ESPPROV_PSK", "psk"};
+constexpr SecretSource kCaToken{"--token", "--token-file", "ESPPROV_CA_TOKEN", "token_file"};
 
 std::chrono::milliseconds seconds(double s, const char* field) {
   if (!(s > 0) || s > 3600) {
@@ -38,9 +29,11 @@ void add_provision_options(CLI::App& sub, ProvisionCliOptions& o) {
   sub.footer(
       "One device (reset into the loader, chip, MAC, uuid, psk, CA certificate, NVS image, flash + verify, boot,\n"
       "WiFi, confirm the device reports the flashed uuid):\n"
-      "  espprov provision --port /dev/ttyUSB0 --ssid Factory --password-file wifi.txt --ca-url https://ca:8443\n"
+      "  espprov provision --port /dev/ttyUSB0 --ssid Factory --password-file wifi.txt --ca-url https://ca:8443 \\\n"
+      "    --ca-cert device-ca.pem\n"
       "Many at once, one NDJSON line per device as it finishes, summary on stderr:\n"
-      "  espprov provision --ports '/dev/ttyUSB*' --jobs 8 --ssid Factory --password-file wifi.txt --ca-url ...\n"
+      "  espprov provision --ports '/dev/ttyUSB*' --jobs 8 --ssid Factory --password-file wifi.txt --ca-url ... \\\n"
+      "    --ca-cert device-ca.pem\n"
       "Station mode (swap boards; Ctrl-C stops after the current step):\n"
       "  espprov provision --port /dev/ttyUSB0 --loop ... --format csv >> devices.csv\n"
       "Change only WiFi on a provisioned device (keeps its credentials):\n"
@@ -49,14 +42,15 @@ void add_provision_options(CLI::App& sub, ProvisionCliOptions& o) {
       "Every step is recorded in the ledger (default $ESPPROV_LEDGER or ~/.local/state/espprov/ledger.db, 0600);\n"
       "re-running on a device that stopped half-way resumes with the same uuid, psk, key and certificate.\n"
       "The WiFi password may come from --password-file or $ESPPROV_WIFI_PASSWORD instead of the command line;\n"
-      "the CA token from --token-file or $ESPPROV_CA_TOKEN. Exit codes: README.md.");
+      "the CA token from --token-file or $ESPPROV_CA_TOKEN; a PSK from --psk-file or $ESPPROV_PSK. Secret files:\n"
+      "the first line, without its line end, is the secret. Exit codes: README.md.");
   sub.add_option("--port", o.ports, "Serial port (repeatable): /dev/ttyUSB0, socket://host:port, rfc2217://host:port");
   sub.add_option("--ports", o.port_globs, "Glob of ports, e.g. '/dev/ttyUSB*' (quote it)");
   sub.add_option("--jobs", o.jobs, "At most N devices at once (default: all)");
   sub.add_flag("--loop", o.loop, "Station mode: after each board, wait for the next one on the same port");
   sub.add_option("--ledger", o.ledger, "Ledger file (SQLite)");
   sub.add_option("--save", o.save, "Also write every record, secrets included, to FILE (NDJSON, mode 0600)");
-  sub.add_flag("--trace", o.trace, "Byte-level serial trace on stderr (WiFi passwords masked)");
+  sub.add_flag("--trace", o.trace, "Byte-level serial trace on stderr (secrets masked: credentials data, WiFi password, PoP)");
 
   sub.add_option("--baud", o.baud, "Initial baud rate")->capture_default_str();
   sub.add_option("--flash-baud", o.flash_baud, "Baud rate for flashing (0 = keep --baud)")->capture_default_str();
@@ -69,13 +63,19 @@ void add_provision_options(CLI::App& sub, ProvisionCliOptions& o) {
       ->capture_default_str();
 
   sub.add_option("--uuid", o.uuid, "Pre-assigned UUID instead of deriving it from the MAC");
-  sub.add_option("--psk", o.psk, "Pre-assigned PSK (64 hex) instead of a random one");
+  sub.add_option("--psk", o.psk, "Pre-assigned PSK (64 hex) instead of a random one (visible in ps: prefer --psk-file)");
+  sub.add_option("--psk-file", o.psk_file, "File holding the pre-assigned PSK (first line), or $ESPPROV_PSK");
   sub.add_option("--scheme", o.scheme, "UUID derivation: seed (legacy tool) or rfc9562")
       ->check(CLI::IsMember({"seed", "rfc9562"}))->capture_default_str();
 
   sub.add_option("--ca-url", o.ca_url, "Certificate Authority, e.g. https://ca.example:8443 (none = no registration)");
   sub.add_option("--token-file", o.token_file, "File holding the CA's bearer token");
   sub.add_option("--ca-bundle", o.ca_bundle, "PEM roots to verify the CA's TLS certificate (default: system store)");
+  sub.add_option("--ca-cert", o.ca_cert, "PEM CA certificate(s) device certificates must chain to (espprov-ca: ca.pem)");
+  sub.add_flag("--trust-ca-response", o.trust_ca_response,
+               "Without --ca-cert: trust the CA certificate of the first answer and pin it in the ledger");
+  sub.add_flag("--accept-new-ca", o.accept_new_ca,
+               "With --trust-ca-response: replace the ledger's pinned CA certificate (the CA changed on purpose)");
   sub.add_flag("--allow-insecure-http", o.allow_insecure_http, "Allow http:// (the request carries the PSK)");
   sub.add_option("--key-source", o.key_source, "Device key: station (EC P-256 + CSR) or none")
       ->check(CLI::IsMember({"station", "none"}))->capture_default_str();
@@ -91,7 +91,8 @@ void add_provision_options(CLI::App& sub, ProvisionCliOptions& o) {
   sub.add_option("--nvs-keys", o.nvs_keys, "Encrypt the image with this nvs_keys partition (NVS encryption)");
 
   sub.add_option("--ssid", o.ssid, "WiFi network (1..32 bytes)");
-  sub.add_option("--password", o.password, "WiFi passphrase (8..63 characters or 64 hex)");
+  sub.add_option("--password", o.password,
+                 "WiFi passphrase, 8..63 characters or 64 hex (visible in ps: prefer --password-file)");
   sub.add_option("--password-file", o.password_file, "File holding the WiFi passphrase (first line)");
   sub.add_flag("--open", o.open, "The network is open (no password)");
   sub.add_flag("--no-wifi", o.no_wifi, "Skip WiFi configuration");
@@ -111,19 +112,18 @@ provision::workflow::ProvisionOptions to_provision_options(const ProvisionCliOpt
   o.ready_timeout = seconds(cli.ready_timeout_s, "ready_timeout");
   o.connect_timeout = seconds(cli.connect_timeout_s, "connect_timeout");
   if (!cli.uuid.empty()) o.uuid = provision::normalize_uuid(cli.uuid);
-  if (!cli.psk.empty()) o.psk = provision::normalize_psk(cli.psk);
+  if (auto psk = resolve_secret(kPsk, cli.psk, cli.psk_file); !psk.empty()) o.psk = provision::normalize_psk(psk);
   o.uuid_scheme = provision::parse_uuid_scheme(cli.scheme);
   o.wifi_only = cli.wifi_only;
 
   if (!cli.ca_url.empty() && !cli.wifi_only) {
     provision::ca::ClientOptions ca;
     ca.url = cli.ca_url;
-    if (!cli.token_file.empty()) {
-      ca.token = trim_line_end(provision::read_file_text(cli.token_file));
-    } else if (const char* env = std::getenv("ESPPROV_CA_TOKEN")) {
-      ca.token = env;
-    }
+    ca.token = resolve_secret(kCaToken, "", cli.token_file);
     ca.ca_bundle = cli.ca_bundle;
+    if (!cli.ca_cert.empty()) ca.trusted_ca_pem = provision::read_file_text(cli.ca_cert);
+    ca.trust_ca_response = cli.trust_ca_response;
+    provision::ca::require_trust_choice(ca);
     ca.allow_insecure_http = cli.allow_insecure_http;
     ca.retries = cli.ca_retries;
     ca.timeout = seconds(cli.ca_timeout_s, "ca_timeout");
@@ -167,7 +167,7 @@ provision::workflow::ProvisionOptions to_provision_options(const ProvisionCliOpt
     }
     provision::wifi::WifiSettings wifi;
     wifi.ssid = cli.ssid;
-    wifi.password = wifi_password(cli);
+    wifi.password = resolve_secret(kWifiPassword, cli.password, cli.password_file);
     wifi.open = cli.open;
     provision::wifi::validate(wifi);
     o.wifi = wifi;

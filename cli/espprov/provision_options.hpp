@@ -26,10 +26,10 @@ struct ProvisionCliOptions {
   bool no_compress = false;
   double ready_timeout_s = 10;
   // identity
-  std::string uuid, psk, scheme = "seed";
+  std::string uuid, psk, psk_file, scheme = "seed";
   // CA
-  std::string ca_url, token_file, ca_bundle, key_source = "station";
-  bool allow_insecure_http = false;
+  std::string ca_url, token_file, ca_bundle, ca_cert, key_source = "station";
+  bool allow_insecure_http = false, trust_ca_response = false, accept_new_ca = false;
   int ca_retries = 3;
   double ca_timeout_s = 30;
   bool no_pop = false;

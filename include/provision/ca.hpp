@@ -26,7 +26,12 @@ namespace asio = boost::asio;
 struct ClientOptions {
   std::string url;                  // --ca-url
   std::string token;                // bearer token ("" = none); never logged
-  std::string ca_bundle;            // PEM file of trusted roots; "" = the system store
+  std::string ca_bundle;            // PEM file of trusted roots for TLS; "" = the system store
+  // The CA certificate(s) device certificates must chain to (--ca-cert FILE's text). Without them registering
+  // is refused unless trust_ca_response: then the first ca_cert an answer carries is trusted, and every later
+  // answer of this client must carry the same one (the workflow pins it in the ledger).
+  std::string trusted_ca_pem;
+  bool trust_ca_response = false;
   bool allow_insecure_http = false;
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds timeout{30000};  // one call, all attempts included
@@ -35,7 +40,11 @@ struct ClientOptions {
   std::string user_agent = "espprov";
 };
 
-// The bearer token from --token-file: the first line, surrounding white space removed. Error(io / bad_input).
+// Error(usage) naming --ca-cert unless `options` say what device certificates must chain to: checked by the
+// commands before any device is touched.
+void require_trust_choice(const ClientOptions& options);
+
+// The bearer token from --token-file: read_secret_file's rule (the first line, without its line end).
 std::string read_token_file(const std::string& path);
 
 // The record fields a registration adds.

@@ -17,6 +17,7 @@ typedef struct evp_pkey_st EVP_PKEY;
 typedef struct x509_st X509;
 typedef struct X509_req_st X509_REQ;
 typedef struct X509_pubkey_st X509_PUBKEY;
+typedef struct x509_store_st X509_STORE;
 
 namespace provision::ca {
 
@@ -59,36 +60,54 @@ bool same_public_key(X509* cert, const EVP_PKEY* key);
 // cert_name_mismatch (neither CN nor a SAN names `uuid`: CN = uuid, DNS = uuid or URI = urn:uuid:<uuid>).
 void check_certificate(std::string_view cert_pem, std::string_view ca_cert_pem, std::string_view uuid,
                        const EVP_PKEY* expected_key, SysTime now);
-// The same checks on certificates already parsed (parsing costs more than the signature check in OpenSSL 3.0).
-void check_certificate(X509* cert, const std::vector<Cert>& roots, std::string_view uuid,
-                       const EVP_PKEY* expected_key, SysTime now);
+// The same checks on a certificate already parsed, against the store of parsed anchors.
+void check_certificate(X509* cert, X509_STORE* anchors, std::string_view uuid, const EVP_PKEY* expected_key,
+                       SysTime now);
 
-// The two checks of every registration, each reading the common shape of DER itself before it falls back to
-// OpenSSL's full parse (checks.cpp says why; the answer is OpenSSL's either way). `openssl_only` skips the
-// first reading: tests compare the two.
-enum class CheckPath { fast_first, openssl_only };
-
+// The two checks of every registration. OpenSSL decides both (parse, signature, chain, validity, extensions);
+// checks.cpp says what is done to keep them cheap. Docs: docs/ca.md "Trust model".
 struct PublicKeyInfoFree { void operator()(X509_PUBKEY* info) const; };
 using PublicKeyInfo = std::unique_ptr<X509_PUBKEY, PublicKeyInfoFree>;
 
-// The CA's reading of a CSR: parsed, signature verified, the key both as sent (to certify it as is) and as a
-// key. Throws Error(bad_input, field "csr") when it does not parse or its signature does not verify.
+// The CA's reading of a CSR: one PEM block, parsed by OpenSSL, signature verified, the key both as sent (to
+// certify it as is) and as a key. Throws Error(bad_input, field "csr") when it does not parse or verify.
 struct CheckedCsr {
   std::string common_name;  // "" when absent
   Pkey key;
   PublicKeyInfo public_key_info;
 };
-CheckedCsr check_csr(std::string_view pem, CheckPath path = CheckPath::fast_first);
+CheckedCsr check_csr(std::string_view pem);
 
-// check_certificate on the PEM a CA returned, against parsed roots, and what the station records of it.
+// CA certificates a device certificate must chain to, parsed once, with the X509_STORE built from them once
+// (both cost more than the checks themselves in OpenSSL 3.0). Immutable: shared by every connection.
+class TrustAnchors {
+ public:
+  // Error(cert_invalid, field) when `pem` holds no certificate or anything but PEM certificates.
+  static std::shared_ptr<const TrustAnchors> parse(std::string_view pem, std::string_view field);
+  explicit TrustAnchors(std::vector<Cert> certificates);
+  ~TrustAnchors();
+  TrustAnchors(const TrustAnchors&) = delete;
+  TrustAnchors& operator=(const TrustAnchors&) = delete;
+  const std::vector<Cert>& certificates() const { return certificates_; }
+  X509_STORE* store() const { return store_; }
+  bool holds(X509* cert) const;  // the same certificate (DER) is one of them
+
+ private:
+  std::vector<Cert> certificates_;
+  X509_STORE* store_ = nullptr;
+};
+
+// check_certificate on the PEM a CA returned, and what the station records of it.
 struct CertificateFacts {
   std::string not_after;           // RFC 3339
   std::string serial_hex;          // lower case, no leading zeros
   std::string fingerprint_sha256;  // hex of SHA-256(DER)
 };
-CertificateFacts verify_certificate(std::string_view cert_pem, const std::vector<Cert>& roots, std::string_view uuid,
-                                    const EVP_PKEY* expected_key, SysTime now,
-                                    CheckPath path = CheckPath::fast_first);
+CertificateFacts verify_certificate(std::string_view cert_pem, const TrustAnchors& anchors, std::string_view uuid,
+                                    const EVP_PKEY* expected_key, SysTime now);
+// Error(ca_untrusted, field "ca_cert") unless every certificate of `ca_cert_pem` is one of `anchors` or chains
+// to them: the CA must not hand the station (and the device) a CA certificate the station does not trust.
+void check_ca_cert_trusted(std::string_view ca_cert_pem, const TrustAnchors& anchors);
 
 // CA side: what a signed certificate needs.
 struct IssueParams {

@@ -39,6 +39,7 @@ enum class ErrorCode {
   cert_key_mismatch,  // certificate key differs from the CSR key
   cert_name_mismatch, // CN/SAN does not name the uuid
   cert_expired,       // certificate not valid now
+  ca_untrusted,       // the CA's certificate is not the one the station trusts (--ca-cert or the ledger's pin)
   // wifi / firmware console
   firmware_timeout,   // the firmware did not become ready
   firmware_error,     // the firmware answered ERROR:<code>

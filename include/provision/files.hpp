@@ -21,4 +21,9 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view text,
 std::vector<std::uint8_t> read_file_bytes(const std::filesystem::path& path);
 std::string read_file_text(const std::filesystem::path& path);
 
+// Every secret file (WiFi password, CA token, PSK) is read by this one function, with one rule: the secret is the
+// file's first line without its line end (LF or CRLF); anything else on that line, spaces included, is part of
+// it. Error(io) when the file cannot be read; Error(bad_input, `field`) when that line is empty.
+std::string read_secret_file(const std::filesystem::path& path, std::string_view field);
+
 }  // namespace provision

@@ -64,6 +64,11 @@ class Ledger {
   // Step history of one device, oldest first: {"step","state","at","message"}.
   std::vector<Record> events(const std::string& mac);
 
+  // The CA certificate pinned for a CA URL by a run with --trust-ca-response (ledger_ca_pin.cpp), and pinning
+  // one (replacing another only when the operator said --accept-new-ca).
+  std::optional<std::string> pinned_ca(const std::string& ca_url);
+  void pin_ca(const std::string& ca_url, const std::string& ca_cert_pem);
+
   const std::filesystem::path& path() const { return path_; }
 
  private:

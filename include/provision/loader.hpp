@@ -102,6 +102,7 @@ class Loader {
   bool attached_ = false;
   std::optional<std::uint32_t> flash_size_;
   std::size_t wire_bytes_ = 0;
+  bool data_secret_ = false;  // while writing WriteOptions::secret data: FLASH_(DEFL_)DATA payloads are masked
   std::size_t damaged_frames_ = 0;  // faulted SLIP frames seen, for timeout messages
   std::string last_problem_;
 };

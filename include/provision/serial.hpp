@@ -77,18 +77,20 @@ class Link {
   virtual const std::string& name() const = 0;
 
   void set_trace(TraceSink sink) { trace_ = std::move(sink); }
+  // While on, bytes read are traced as '*' (line ends kept): for the answer to a command whose reply is a
+  // secret (AT+POP?).
+  void mask_reads(bool on) { mask_reads_ = on; }
 
   // Convenience: sleep on the link's executor (reset sequences need real delays between line changes).
   asio::awaitable<void> delay(Millis duration);
 
  protected:
-  void trace(Direction direction, std::span<const std::uint8_t> bytes) const {
-    if (trace_) trace_(direction, bytes);
-  }
+  void trace(Direction direction, std::span<const std::uint8_t> bytes) const;
   void trace_write(std::span<const std::uint8_t> bytes, const SecretRanges& secrets) const;
 
  private:
   TraceSink trace_;
+  bool mask_reads_ = false;
 };
 
 // Opens a link for `url` at `baud` (8N1, no flow control, raw) on the calling coroutine's executor. A local port

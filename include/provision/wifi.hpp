@@ -63,6 +63,8 @@ class Console {
   // `secrets` are byte ranges of `line` masked in the trace.
   asio::awaitable<std::vector<at::Line>> command(std::string_view line, const serial::SecretRanges& secrets = {},
                                                  std::optional<Millis> timeout = std::nullopt);
+  // The same for a command whose reply is a secret (AT+POP?): everything read meanwhile is masked in the trace.
+  asio::awaitable<std::vector<at::Line>> secret_reply_command(std::string_view line);
 
   // The next unsolicited line named `name` (already received ones first), or nullopt after `timeout`.
   asio::awaitable<std::optional<at::Line>> wait_unsolicited(std::string_view name, Millis timeout);

@@ -92,6 +92,12 @@ asio::awaitable<void> provision_station(const StationOptions& station, const Pro
                                         Ledger& ledger, const Hooks& hooks,
                                         std::function<void(const Record&)> on_done);
 
+// --trust-ca-response (ca.trust_ca_response) in a provision run: a CA certificate the ledger pinned for this CA
+// URL becomes the trusted one (ca.trusted_ca_pem), unless `accept_new_ca`; without a pin, each device run pins
+// the CA certificate it registered with before anything is flashed.
+void apply_ca_pin(Ledger& ledger, ca::ClientOptions& ca, bool accept_new_ca);
+std::string ca_pin_key(const std::string& ca_url);  // the ledger's key for a --ca-url: scheme, host, port, base
+
 // Expands --ports 'GLOB' (e.g. /dev/ttyUSB*) to the existing paths, sorted. Throws Error(bad_input, "ports") when
 // nothing matches.
 std::vector<std::string> expand_port_glob(const std::string& pattern);

@@ -44,26 +44,21 @@ bool san_names(X509* cert, std::string_view uuid) {
   return found;
 }
 
-struct StoreFree {
-  void operator()(X509_STORE* store) const { X509_STORE_free(store); }
-};
 struct StoreCtxFree {
   void operator()(X509_STORE_CTX* ctx) const { X509_STORE_CTX_free(ctx); }
 };
 
-void check_chain(X509* cert, const std::vector<Cert>& roots) {
-  std::unique_ptr<X509_STORE, StoreFree> store(X509_STORE_new());
-  for (const auto& root : roots) X509_STORE_add_cert(store.get(), root.get());
-  // Expiry is its own check (cert_expired); PARTIAL_CHAIN lets ca_cert hold an intermediate as the anchor.
-  X509_STORE_set_flags(store.get(), X509_V_FLAG_NO_CHECK_TIME | X509_V_FLAG_PARTIAL_CHAIN);
+void check_chain(X509* cert, X509_STORE* anchors) {
   std::unique_ptr<X509_STORE_CTX, StoreCtxFree> ctx(X509_STORE_CTX_new());
-  X509_STORE_CTX_init(ctx.get(), store.get(), cert, nullptr);
+  if (!ctx || X509_STORE_CTX_init(ctx.get(), anchors, cert, nullptr) != 1) {
+    throw Error(ErrorCode::internal, "setting up the chain check failed: " + openssl_error());
+  }
   if (X509_verify_cert(ctx.get()) != 1) {
     int code = X509_STORE_CTX_get_error(ctx.get());
     openssl_error();
     throw Error(ErrorCode::cert_chain,
-                fmt::format("the certificate does not chain to ca_cert ({}); the CA may have sent the wrong CA "
-                            "certificate, or the answer was not from this CA",
+                fmt::format("the certificate does not chain to the trusted CA certificate ({}); the CA may have "
+                            "sent the wrong CA certificate, or the answer was not from this CA",
                             X509_verify_cert_error_string(code)),
                 "certificate");
   }
@@ -140,12 +135,12 @@ bool same_public_key(X509* cert, const EVP_PKEY* key) {
 void check_certificate(std::string_view cert_pem, std::string_view ca_cert_pem, std::string_view uuid,
                        const EVP_PKEY* expected_key, SysTime now) {
   Cert cert = parse_certificate(cert_pem, "certificate");
-  std::vector<Cert> roots = parse_certificates(ca_cert_pem, "ca_cert");
-  check_certificate(cert.get(), roots, uuid, expected_key, now);
+  auto anchors = TrustAnchors::parse(ca_cert_pem, "ca_cert");
+  check_certificate(cert.get(), anchors->store(), uuid, expected_key, now);
 }
 
-void check_certificate(X509* cert, const std::vector<Cert>& roots, std::string_view uuid,
-                       const EVP_PKEY* expected_key, SysTime now) {
+void check_certificate(X509* cert, X509_STORE* anchors, std::string_view uuid, const EVP_PKEY* expected_key,
+                       SysTime now) {
   std::time_t at = std::chrono::system_clock::to_time_t(now);
   if (X509_cmp_time(X509_get0_notBefore(cert), &at) > 0) {
     throw Error(ErrorCode::cert_expired,
@@ -159,7 +154,7 @@ void check_certificate(X509* cert, const std::vector<Cert>& roots, std::string_v
                             certificate_not_after_rfc3339(cert)),
                 "certificate");
   }
-  check_chain(cert, roots);
+  check_chain(cert, anchors);
   if (expected_key != nullptr && !same_public_key(cert, expected_key)) {
     throw Error(ErrorCode::cert_key_mismatch,
                 "the certificate's public key is not the key of the CSR sent; the CA must certify the CSR's key",

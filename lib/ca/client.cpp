@@ -66,6 +66,7 @@ std::shared_ptr<Client::Impl> make_impl(ClientOptions options) {
   } else {
     impl->tls.set_default_verify_paths(ec);
   }
+  if (!options.trusted_ca_pem.empty()) impl->pin_anchors(options.trusted_ca_pem);
   impl->options = std::move(options);
   return impl;
 }
@@ -118,18 +119,6 @@ KeyMaterial device_key_for(const DeviceIdentity& identity) {
 
 }  // namespace
 
-std::shared_ptr<const std::vector<Cert>> Client::Impl::roots_for(const std::string& ca_cert_pem) {
-  {
-    std::lock_guard lock(roots_mutex_);
-    if (roots_ && roots_pem_ == ca_cert_pem) return roots_;
-  }
-  auto parsed = std::make_shared<const std::vector<Cert>>(parse_certificates(ca_cert_pem, "ca_cert"));
-  std::lock_guard lock(roots_mutex_);
-  roots_pem_ = ca_cert_pem;
-  roots_ = parsed;
-  return parsed;
-}
-
 Client::Client(ClientOptions options) : impl_(make_impl(std::move(options))) {}
 Client::~Client() = default;
 const ClientOptions& Client::options() const { return impl_->options; }
@@ -172,6 +161,7 @@ static asio::awaitable<HttpAnswer> exchange_with_retries(Connection::State& stat
 }
 
 asio::awaitable<Registration> Connection::register_device(const DeviceIdentity& identity) {
+  require_trust_choice(state_->client->options);  // before the CA registers anything
   KeyMaterial material = device_key_for(identity);
   RegisterRequest request{identity.uuid, identity.psk, identity.mac, identity.type, std::nullopt, identity.pop};
   if (material.key) request.csr = make_csr_pem(material.key.get(), normalize_uuid(identity.uuid));
@@ -190,8 +180,8 @@ asio::awaitable<Registration> Connection::register_device(const DeviceIdentity& 
     }
     material.pem = *response.private_key;
   }
-  auto roots = state_->client->roots_for(response.ca_cert);
-  const CertificateFacts facts = verify_certificate(response.certificate, *roots, normalize_uuid(identity.uuid),
+  auto anchors = state_->client->anchors_for(response.ca_cert);  // the station's choice, not the answer's
+  const CertificateFacts facts = verify_certificate(response.certificate, *anchors, normalize_uuid(identity.uuid),
                                                     material.key.get(), std::chrono::system_clock::now());
   registration.certificate = response.certificate;
   registration.ca_cert = response.ca_cert;
@@ -234,15 +224,7 @@ asio::awaitable<HealthReport> health(const Client& client) {
   co_return co_await connection.health();
 }
 
-std::string read_token_file(const std::string& path) {
-  std::string text = read_file_text(path);
-  auto end = text.find_first_of("\r\n");
-  std::string token = text.substr(0, end);
-  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
-  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.front()))) token.erase(0, 1);
-  if (token.empty()) throw Error(ErrorCode::bad_input, fmt::format("--token-file {} is empty", path), "token_file");
-  return token;
-}
+std::string read_token_file(const std::string& path) { return read_secret_file(path, "token_file"); }
 
 Registration run_register(const Client& client, const DeviceIdentity& identity) {
   asio::io_context io;

@@ -70,6 +70,77 @@ Cert new_certificate(std::string_view common_name, X509_NAME* issuer_name, SysTi
   return cert;
 }
 
+struct ExtensionFree {
+  void operator()(X509_EXTENSION* extension) const { X509_EXTENSION_free(extension); }
+};
+using Extension = std::unique_ptr<X509_EXTENSION, ExtensionFree>;
+
+Extension make_extension(X509* issuer, int nid, const char* value) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, issuer, nullptr, nullptr, nullptr, 0);
+  Extension extension(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value));
+  if (!extension) issue_failed(fmt::format("the extension {}", OBJ_nid2sn(nid)));
+  return extension;
+}
+
+// The extensions every device certificate of one CA carries alike, parsed from OpenSSL's config syntax and encoded
+// once per thread instead of once per certificate (the server issues thousands a second).
+struct DeviceExtensions {
+  Cert issuer;  // holds a reference: the cache is for this very certificate (X509_cmp)
+  Extension basic_constraints, key_usage, key_usage_rsa, ext_key_usage, authority_key_id;
+};
+
+const DeviceExtensions& device_extensions(X509* issuer) {
+  thread_local DeviceExtensions cached;
+  if (cached.issuer && X509_cmp(cached.issuer.get(), issuer) == 0) return cached;
+  DeviceExtensions made;
+  made.basic_constraints = make_extension(issuer, NID_basic_constraints, "critical,CA:FALSE");
+  made.key_usage = make_extension(issuer, NID_key_usage, "critical,digitalSignature");
+  made.key_usage_rsa = make_extension(issuer, NID_key_usage, "critical,digitalSignature,keyEncipherment");
+  made.ext_key_usage = make_extension(issuer, NID_ext_key_usage, "clientAuth");
+  made.authority_key_id = make_extension(issuer, NID_authority_key_identifier, "keyid:always");
+  X509_up_ref(issuer);
+  made.issuer.reset(issuer);
+  cached = std::move(made);
+  return cached;
+}
+
+void add_copy(X509* cert, X509_EXTENSION* extension) {
+  if (X509_add_ext(cert, extension, -1) != 1) issue_failed("adding an extension");
+}
+
+void add_subject_alt_name_uri(X509* cert, const std::string& uri) {
+  GENERAL_NAMES* names = GENERAL_NAMES_new();
+  GENERAL_NAME* name = GENERAL_NAME_new();
+  ASN1_IA5STRING* text = ASN1_IA5STRING_new();
+  const bool ok = names != nullptr && name != nullptr && text != nullptr &&
+                  ASN1_STRING_set(text, uri.data(), static_cast<int>(uri.size())) == 1;
+  if (ok) {
+    GENERAL_NAME_set0_value(name, GEN_URI, text);
+    text = nullptr;
+  }
+  const bool added = ok && sk_GENERAL_NAME_push(names, name) > 0;
+  if (added) name = nullptr;
+  const bool set = added && X509_add1_ext_i2d(cert, NID_subject_alt_name, names, 0, X509V3_ADD_APPEND) == 1;
+  ASN1_IA5STRING_free(text);
+  GENERAL_NAME_free(name);
+  GENERAL_NAMES_free(names);
+  if (!set) issue_failed("the subject alternative name");
+}
+
+// RFC 5280 4.2.1.2 method (1): SHA-1 of the subjectPublicKey bits, what the config's "hash" computes.
+void add_subject_key_id(X509* cert) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  ASN1_OCTET_STRING* id = ASN1_OCTET_STRING_new();
+  const bool set = id != nullptr && X509_pubkey_digest(cert, EVP_sha1(), digest, &length) == 1 &&
+                   ASN1_OCTET_STRING_set(id, digest, static_cast<int>(length)) == 1 &&
+                   X509_add1_ext_i2d(cert, NID_subject_key_identifier, id, 0, X509V3_ADD_APPEND) == 1;
+  ASN1_OCTET_STRING_free(id);
+  if (!set) issue_failed("the subject key identifier");
+}
+
 void sign(X509* cert, const EVP_PKEY* key) {
   if (X509_sign(cert, const_cast<EVP_PKEY*>(key), EVP_sha256()) <= 0) issue_failed("signing the certificate");
 }
@@ -79,13 +150,13 @@ void sign(X509* cert, const EVP_PKEY* key) {
 Cert issue_client_certificate(const CaIdentity& ca, const X509_PUBKEY* subject, const IssueParams& params) {
   Cert cert = new_certificate(params.uuid, X509_get_subject_name(ca.cert.get()), params.now, params.validity_days);
   detail::copy_public_key(X509_get_X509_PUBKEY(cert.get()), subject);
-  add_extension(cert.get(), ca.cert.get(), NID_basic_constraints, "critical,CA:FALSE");
-  add_extension(cert.get(), ca.cert.get(), NID_key_usage,
-                detail::is_rsa_key(subject) ? "critical,digitalSignature,keyEncipherment" : "critical,digitalSignature");
-  add_extension(cert.get(), ca.cert.get(), NID_ext_key_usage, "clientAuth");
-  add_extension(cert.get(), ca.cert.get(), NID_subject_alt_name, "URI:urn:uuid:" + params.uuid);
-  add_extension(cert.get(), ca.cert.get(), NID_subject_key_identifier, "hash");
-  add_extension(cert.get(), ca.cert.get(), NID_authority_key_identifier, "keyid:always");
+  const DeviceExtensions& fixed = device_extensions(ca.cert.get());
+  add_copy(cert.get(), fixed.basic_constraints.get());
+  add_copy(cert.get(), detail::is_rsa_key(subject) ? fixed.key_usage_rsa.get() : fixed.key_usage.get());
+  add_copy(cert.get(), fixed.ext_key_usage.get());
+  add_subject_alt_name_uri(cert.get(), "urn:uuid:" + params.uuid);
+  add_subject_key_id(cert.get());
+  add_copy(cert.get(), fixed.authority_key_id.get());
   sign(cert.get(), ca.key.get());
   return cert;
 }

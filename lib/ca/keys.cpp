@@ -92,6 +92,25 @@ std::optional<std::string> ec_private_key_pem(const EVP_PKEY* key) {
   return bio_text(bio.get());
 }
 
+struct PkeyCtxFree {
+  void operator()(EVP_PKEY_CTX* ctx) const { EVP_PKEY_CTX_free(ctx); }
+};
+
+// EVP_EC_gen fetches the key manager and builds the curve's group for every key; a context kept per thread
+// generates any number of keys from one set-up (a station makes one key per device).
+EVP_PKEY* generate_p256() {
+  thread_local const std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx = [] {
+    std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> made(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+    if (made && (EVP_PKEY_keygen_init(made.get()) != 1 || EVP_PKEY_CTX_set_group_name(made.get(), "P-256") != 1)) {
+      made.reset();
+    }
+    return made;
+  }();
+  EVP_PKEY* key = nullptr;
+  if (!ctx || EVP_PKEY_keygen(ctx.get(), &key) != 1) return nullptr;
+  return key;
+}
+
 }  // namespace
 
 void PkeyFree::operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
@@ -99,7 +118,7 @@ void X509Free::operator()(X509* cert) const { X509_free(cert); }
 void ReqFree::operator()(X509_REQ* req) const { X509_REQ_free(req); }
 
 Pkey generate_key(KeyType type) {
-  EVP_PKEY* key = type == KeyType::rsa_2048 ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256");
+  EVP_PKEY* key = type == KeyType::rsa_2048 ? EVP_RSA_gen(2048) : generate_p256();
   if (key == nullptr) throw Error(ErrorCode::internal, "key generation failed: " + openssl_error());
   return Pkey(key);
 }

@@ -27,14 +27,18 @@ struct Client::Impl {
   CaUrl url;
   asio::ssl::context tls{asio::ssl::context::tls_client};
 
-  // The CA certificate every answer repeats, parsed once: OpenSSL 3.0 spends more parsing a certificate than
-  // checking its signature. Re-parsed when a CA answers with another one.
-  std::shared_ptr<const std::vector<Cert>> roots_for(const std::string& ca_cert_pem);
+  // The anchors the certificate in an answer carrying `ca_cert_pem` must chain to (trust.cpp): --ca-cert's,
+  // after checking that `ca_cert_pem` is one of them or chains to them; or, with trust_ca_response, the first
+  // ca_cert a CA answered with, which every later answer must repeat. Parsed once: OpenSSL 3.0 spends more
+  // parsing a certificate than checking its signature. Throws Error(ca_untrusted) or Error(usage).
+  std::shared_ptr<const TrustAnchors> anchors_for(const std::string& ca_cert_pem);
+  void pin_anchors(const std::string& trusted_ca_pem);  // parses --ca-cert; Error(cert_invalid, "ca_cert")
 
  private:
-  std::mutex roots_mutex_;
-  std::string roots_pem_;
-  std::shared_ptr<const std::vector<Cert>> roots_;
+  std::mutex anchors_mutex_;
+  std::shared_ptr<const TrustAnchors> pinned_;    // --ca-cert
+  std::shared_ptr<const TrustAnchors> accepted_;  // what answers carrying accepted_pem_ chain to
+  std::string accepted_pem_;
 };
 
 struct HttpAnswer {

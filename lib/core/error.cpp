@@ -32,6 +32,7 @@ constexpr std::array kErrors{
     ErrorInfo{ErrorCode::cert_key_mismatch, "cert_key_mismatch", 40, "the certificate key is not the CSR key"},
     ErrorInfo{ErrorCode::cert_name_mismatch, "cert_name_mismatch", 41, "the certificate does not name the uuid"},
     ErrorInfo{ErrorCode::cert_expired, "cert_expired", 42, "the certificate is not valid now"},
+    ErrorInfo{ErrorCode::ca_untrusted, "ca_untrusted", 43, "the CA's certificate is not the trusted one"},
     ErrorInfo{ErrorCode::firmware_timeout, "firmware_timeout", 50, "the firmware did not become ready"},
     ErrorInfo{ErrorCode::firmware_error, "firmware_error", 51, "the firmware refused a command"},
     ErrorInfo{ErrorCode::wifi_wrong_password, "wifi_wrong_password", 52, "WiFi: wrong password"},

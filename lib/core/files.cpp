@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fmt/format.h>
@@ -89,6 +90,19 @@ std::string read_file_text(const std::filesystem::path& path) {
   }
   ::close(fd);
   return out;
+}
+
+std::string read_secret_file(const std::filesystem::path& path, std::string_view field) {
+  std::string text = read_file_text(path);
+  text.erase(std::min(text.find('\n'), text.size()));
+  if (!text.empty() && text.back() == '\r') text.pop_back();
+  if (text.empty()) {
+    throw Error(ErrorCode::bad_input,
+                fmt::format("{}: the first line of {} is empty; write the secret on the first line", field,
+                            path.string()),
+                std::string(field));
+  }
+  return text;
 }
 
 }  // namespace provision

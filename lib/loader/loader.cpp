@@ -60,10 +60,30 @@ asio::awaitable<std::optional<Response>> Loader::wait_response(Command command, 
   }
 }
 
+namespace {
+
+// FLASH_DATA and FLASH_DEFL_DATA carry, after the 8-byte request header and their own 16-byte header, the data.
+constexpr std::size_t kDataPayloadAt = 8 + 16;
+
+// The part of a SLIP frame that carries the raw bytes from `raw_from` on, up to the closing 0xC0 (escapes make
+// the frame's offsets differ from the raw ones).
+serial::SecretRanges frame_tail(std::span<const std::uint8_t> raw, std::size_t raw_from, std::size_t frame_size) {
+  std::size_t at = 1;  // the opening 0xC0
+  for (std::size_t i = 0; i < raw_from && i < raw.size(); ++i) at += (raw[i] == 0xC0 || raw[i] == 0xDB) ? 2 : 1;
+  return {{at, frame_size - 1}};
+}
+
+}  // namespace
+
 asio::awaitable<Response> Loader::command(Command command, std::span<const std::uint8_t> body,
                                           std::uint32_t checksum, Millis timeout) {
-  auto frame = slip_encode(encode_request(command, body, checksum));
-  co_await link_.write(frame);
+  const auto request = encode_request(command, body, checksum);
+  auto frame = slip_encode(request);
+  serial::SecretRanges secrets;
+  if (data_secret_ && (command == Command::flash_data || command == Command::flash_defl_data)) {
+    secrets = frame_tail(request, kDataPayloadAt, frame.size());
+  }
+  co_await link_.write(frame, secrets);
   wire_bytes_ += frame.size();
   auto response = co_await wait_response(command, timeout);
   if (!response) throw timeout_error(command, timeout);

@@ -165,12 +165,21 @@ asio::awaitable<WriteResult> Loader::write_flash(std::uint32_t offset, std::span
   report(progress_, {device_, "flash", StepState::started, 0,
                      fmt::format("writing {} bytes at 0x{:X}{}", data.size(), offset,
                                  options.compress ? " (compressed)" : "")});
-  if (options.compress) {
-    auto packed = deflate(data);
-    co_await write_blocks(offset, packed, true, result.size);
-  } else {
-    co_await write_blocks(offset, data, false, result.size);
+  // Masked in the trace whether deflated or not: deflate hides nothing, anyone can inflate a trace.
+  data_secret_ = options.secret;
+  std::exception_ptr failure;
+  try {
+    if (options.compress) {
+      auto packed = deflate(data);
+      co_await write_blocks(offset, packed, true, result.size);
+    } else {
+      co_await write_blocks(offset, data, false, result.size);
+    }
+  } catch (...) {
+    failure = std::current_exception();
   }
+  data_secret_ = false;
+  if (failure) std::rethrow_exception(failure);
   result.written = true;
   if (options.verify) {
     auto device_md5 = co_await flash_md5(offset, result.size);

@@ -38,6 +38,19 @@ void Link::trace_write(std::span<const std::uint8_t> bytes, const SecretRanges& 
   trace_(Direction::to_device, masked);
 }
 
+void Link::trace(Direction direction, std::span<const std::uint8_t> bytes) const {
+  if (!trace_) return;
+  if (direction == Direction::to_device || !mask_reads_) {
+    trace_(direction, bytes);
+    return;
+  }
+  Bytes masked(bytes.begin(), bytes.end());
+  for (auto& b : masked) {
+    if (b != '\r' && b != '\n') b = '*';
+  }
+  trace_(direction, masked);
+}
+
 asio::awaitable<void> Link::delay(Millis duration) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   timer.expires_after(duration);

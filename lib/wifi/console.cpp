@@ -102,6 +102,20 @@ asio::awaitable<void> Console::wait_ready(Millis timeout) {
   }
 }
 
+asio::awaitable<std::vector<at::Line>> Console::secret_reply_command(std::string_view line) {
+  link_.mask_reads(true);
+  std::exception_ptr failure;
+  std::vector<at::Line> reply;
+  try {
+    reply = co_await command(line);
+  } catch (...) {
+    failure = std::current_exception();  // no co_await in a handler: unmask first, then rethrow
+  }
+  link_.mask_reads(false);
+  if (failure) std::rethrow_exception(failure);
+  co_return reply;
+}
+
 asio::awaitable<std::vector<at::Line>> Console::command(std::string_view command_line,
                                                         const serial::SecretRanges& secrets,
                                                         std::optional<Millis> timeout) {

@@ -152,7 +152,7 @@ asio::awaitable<ConnectResult> select(Link& link, const std::string& ssid, Milli
 
 asio::awaitable<std::string> read_pop(Link& link, Millis timeout) {
   Console console(link, timeout);
-  co_return replies::parse_pop(co_await console.command("AT+POP?"));
+  co_return replies::parse_pop(co_await console.secret_reply_command("AT+POP?"));
 }
 
 asio::awaitable<void> factory_reset(Link& link, Millis ready_timeout) {

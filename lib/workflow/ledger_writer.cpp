@@ -80,4 +80,9 @@ asio::awaitable<void> LedgerWriter::finish(std::string mac, Record record) {
   co_await queue(op);
 }
 
+asio::awaitable<void> LedgerWriter::pin_ca(std::string ca_url, std::string ca_cert_pem) {
+  std::function<void(Ledger&)> op = [ca_url, ca_cert_pem](Ledger& l) { l.pin_ca(ca_url, ca_cert_pem); };
+  co_await queue(op);
+}
+
 }  // namespace provision::workflow

@@ -38,6 +38,7 @@ class LedgerWriter {
   asio::awaitable<void> complete_step(std::string mac, std::string step, Record record);
   asio::awaitable<void> fail_step(std::string mac, std::string step, Error error);
   asio::awaitable<void> finish(std::string mac, Record record);
+  asio::awaitable<void> pin_ca(std::string ca_url, std::string ca_cert_pem);
 
  private:
   struct Job {

@@ -255,6 +255,8 @@ asio::awaitable<void> DeviceRun::register_with_ca(std::optional<std::string> pop
   identity.key_source = options_.station_key ? ca::KeySource::station : ca::KeySource::none;
   if (!text(record_, "device_key").empty()) identity.device_key = text(record_, "device_key");
   auto registration = co_await ca::register_device(*ca_client_, identity);
+  // Trusted on first use: pinned before anything is flashed, so the next run accepts only this CA certificate.
+  if (options_.ca->trust_ca_response) co_await ledger_.pin_ca(ca_pin_key(options_.ca->url), registration.ca_cert);
   merge_into(record_, registration.fields());
 }
 
@@ -272,6 +274,7 @@ asio::awaitable<void> DeviceRun::flash_image(const std::vector<std::uint8_t>& im
   loader::WriteOptions write;
   write.compress = options_.compress;
   write.verify = true;
+  write.secret = true;  // PSK, device key, WiFi password
   auto result = co_await loader_->write_flash(options_.nvs_offset, image, write);
   record_["flash_skipped"] = result.skipped;
   record_["flash_verified"] = result.verified;

@@ -1,6 +1,6 @@
-// The registration checks' own DER reading (lib/ca/checks.cpp) held to OpenSSL's answers: it accepts the
-// certificates and CSRs a CA issues, and it never accepts what OpenSSL's parse and X509_verify_cert refuse,
-// neither hand-made awkward cases nor any single-byte corruption of a certificate or a CSR.
+// The registration checks (lib/ca/checks.cpp) give OpenSSL's verdict: awkward certificates, validly signed
+// inputs OpenSSL refuses to read (which a hand-written DER reader once accepted), inputs with two PEM blocks,
+// and every single-byte corruption of a certificate and of a CSR.
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
@@ -10,8 +10,8 @@
 #include <catch2/catch.hpp>
 
 #include <functional>
+#include <vector>
 
-#include "ca/checks.hpp"
 #include "provision/ca_crypto.hpp"
 
 using namespace provision;
@@ -67,27 +67,15 @@ struct Outcome {
   std::optional<ErrorCode> error;
 };
 
-Outcome run(const std::string& pem, const std::vector<Cert>& roots, const EVP_PKEY* key, SysTime now,
-            CheckPath path) {
+Outcome run(const std::string& pem, const std::vector<Cert>& roots, const EVP_PKEY* key, SysTime now) {
+  std::vector<Cert> copies;
+  for (const auto& root : roots) copies.emplace_back(X509_dup(root.get()));
+  TrustAnchors anchors(std::move(copies));
   try {
-    return {verify_certificate(pem, roots, kUuid, key, now, path), std::nullopt};
+    return {verify_certificate(pem, anchors, kUuid, key, now), std::nullopt};
   } catch (const Error& e) {
     return {std::nullopt, e.code()};
   }
-}
-
-// Both paths give the same answer, and the fast one alone accepts only what OpenSSL accepts.
-void check_agrees(const std::string& pem, const std::vector<Cert>& roots, const EVP_PKEY* key, SysTime now) {
-  const Outcome openssl = run(pem, roots, key, now, CheckPath::openssl_only);
-  const Outcome both = run(pem, roots, key, now, CheckPath::fast_first);
-  REQUIRE(both.error == openssl.error);
-  REQUIRE(both.facts.has_value() == openssl.facts.has_value());
-  if (both.facts) {
-    CHECK(both.facts->not_after == openssl.facts->not_after);
-    CHECK(both.facts->serial_hex == openssl.facts->serial_hex);
-    CHECK(both.facts->fingerprint_sha256 == openssl.facts->fingerprint_sha256);
-  }
-  if (detail::verify_certificate_fast(pem, roots, kUuid, key, now)) REQUIRE(openssl.facts.has_value());
 }
 
 struct Setup {
@@ -102,23 +90,76 @@ struct Setup {
   Cert issue() { return issue_client_certificate(ca, device.get(), {kUuid, 30, now}); }
 };
 
+// DER length octets of `size`.
+std::string der_length(std::size_t size) {
+  if (size < 0x80) return std::string(1, static_cast<char>(size));
+  std::string octets;
+  for (; size > 0; size >>= 8) octets.insert(octets.begin(), static_cast<char>(size & 0xFF));
+  return std::string(1, static_cast<char>(0x80 | octets.size())) + octets;
+}
+
+// The element (tag, length, value) starting at `at`; `at` moves past it, or into it with `enter`.
+std::string take_element(const std::string& der, std::size_t& at, bool enter = false) {
+  const std::size_t start = at;
+  auto first = static_cast<unsigned char>(der[at + 1]);
+  std::size_t size = first, header = 2;
+  if (first & 0x80) {
+    size = 0;
+    for (unsigned i = 0; i < (first & 0x7Fu); ++i) size = size << 8 | static_cast<unsigned char>(der[at + 2 + i]);
+    header += first & 0x7Fu;
+  }
+  at = enter ? start + header : start + header + size;
+  return der.substr(start, header + size);
+}
+
+// A signed structure (certificate or CSR) with `from` replaced by `to` (the same length) inside the signed part,
+// signed again with `key`: validly signed, so only the reader decides whether it is good.
+std::string resigned(const std::string& der, const std::string& from, const std::string& to, EVP_PKEY* key) {
+  REQUIRE(from.size() == to.size());
+  std::size_t at = 0;
+  take_element(der, at, true);  // into the outer SEQUENCE
+  std::string signed_part = take_element(der, at);
+  const std::string algorithm = take_element(der, at);
+  const auto where = signed_part.find(from);
+  REQUIRE(where != std::string::npos);
+  signed_part.replace(where, from.size(), to);
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  std::size_t size = 0;
+  REQUIRE(EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, key) == 1);
+  const auto* data = reinterpret_cast<const unsigned char*>(signed_part.data());
+  REQUIRE(EVP_DigestSign(ctx, nullptr, &size, data, signed_part.size()) == 1);
+  std::string signature(size, '\0');
+  REQUIRE(EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(signature.data()), &size, data, signed_part.size()) == 1);
+  EVP_MD_CTX_free(ctx);
+  signature.resize(size);
+  const std::string bits = std::string(1, '\x03') + der_length(size + 1) + std::string(1, '\0') + signature;
+  const std::string content = signed_part + algorithm + bits;
+  return std::string(1, '\x30') + der_length(content.size()) + content;
+}
+
+const std::string kPlaceholder = "ZZZZ";
+const std::string kInvalidUtf8 = "\xff\xfe\xfd\xfc";
+
+void add_organization(X509_NAME* name, const std::string& text) {
+  REQUIRE(X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(text.c_str()),
+                                     -1, -1, 0) == 1);
+}
+
 }  // namespace
 
-TEST_CASE("fast path: a certificate the CA issued is accepted with OpenSSL's facts", "[ca][checks]") {
+TEST_CASE("checks: a certificate the CA issued is accepted with its facts", "[ca][checks]") {
   Setup s;
   auto cert = s.issue();
   const auto pem = certificate_pem(cert.get());
-  auto fast = detail::verify_certificate_fast(pem, s.roots, kUuid, s.device.get(), s.now);
-  REQUIRE(fast);
-  CHECK(fast->serial_hex == certificate_serial_hex(cert.get()));
-  CHECK(fast->fingerprint_sha256 == certificate_fingerprint_sha256(cert.get()));
-  CHECK(fast->not_after == certificate_not_after_rfc3339(cert.get()));
-  check_agrees(pem, s.roots, s.device.get(), s.now);
-  // No expected key (a CA-generated key) is fine too.
-  CHECK(detail::verify_certificate_fast(pem, s.roots, kUuid, nullptr, s.now));
+  const Outcome accepted = run(pem, s.roots, s.device.get(), s.now);
+  REQUIRE(accepted.facts);
+  CHECK(accepted.facts->serial_hex == certificate_serial_hex(cert.get()));
+  CHECK(accepted.facts->fingerprint_sha256 == certificate_fingerprint_sha256(cert.get()));
+  CHECK(accepted.facts->not_after == certificate_not_after_rfc3339(cert.get()));
+  CHECK(run(pem, s.roots, nullptr, s.now).facts);  // no expected key (a CA-generated key) is fine too
 }
 
-TEST_CASE("fast path: an RSA CA and a bundle holding other CAs first", "[ca][checks]") {
+TEST_CASE("checks: an RSA CA and a bundle holding other CAs first", "[ca][checks]") {
   Setup s;
   CaIdentity rsa{generate_key(KeyType::rsa_2048), {}};
   rsa.cert = make_ca_certificate(rsa.key.get(), "RSA test CA", s.now);
@@ -126,17 +167,14 @@ TEST_CASE("fast path: an RSA CA and a bundle holding other CAs first", "[ca][che
   std::vector<Cert> roots;
   roots.emplace_back(X509_dup(s.ca.cert.get()));
   roots.emplace_back(X509_dup(rsa.cert.get()));
-  const auto pem = certificate_pem(cert.get());
-  CHECK(detail::verify_certificate_fast(pem, roots, kUuid, s.device.get(), s.now));
-  check_agrees(pem, roots, s.device.get(), s.now);
+  CHECK(run(certificate_pem(cert.get()), roots, s.device.get(), s.now).facts);
 }
 
-TEST_CASE("fast path: every awkward case goes to OpenSSL, which decides", "[ca][checks]") {
-  Setup s;
+TEST_CASE("checks: every awkward case gets OpenSSL's verdict", "[ca][checks]") {
   struct Case {
     const char* name;
     std::function<void(Setup&, Cert&)> change;
-    std::optional<ErrorCode> expected;  // OpenSSL's verdict; nullopt: accepted
+    std::optional<ErrorCode> expected;  // nullopt: accepted
   };
   const std::vector<Case> cases = {
       {"an unknown critical extension",
@@ -215,66 +253,98 @@ TEST_CASE("fast path: every awkward case goes to OpenSSL, which decides", "[ca][
       Setup setup;
       auto cert = setup.issue();
       c.change(setup, cert);
-      const auto pem = certificate_pem(cert.get());
-      const Outcome openssl = run(pem, setup.roots, setup.device.get(), setup.now, CheckPath::openssl_only);
-      CHECK(openssl.error == c.expected);
-      CHECK_FALSE(detail::verify_certificate_fast(pem, setup.roots, kUuid, setup.device.get(), setup.now));
-      check_agrees(pem, setup.roots, setup.device.get(), setup.now);
+      const Outcome outcome = run(certificate_pem(cert.get()), setup.roots, setup.device.get(), setup.now);
+      CHECK(outcome.error == c.expected);
+      CHECK(outcome.facts.has_value() == !c.expected.has_value());
     }
   }
 }
 
-TEST_CASE("fast path: no single-byte corruption of a certificate is accepted unless OpenSSL accepts it",
-          "[ca][checks]") {
+TEST_CASE("checks: a validly signed certificate OpenSSL cannot read is refused", "[ca][checks]") {
   Setup s;
   auto cert = s.issue();
-  const std::string der = der_of(cert.get());
-  int openssl_accepted = 0;
+  add_organization(X509_get_subject_name(cert.get()), kPlaceholder);
+  resign(cert.get(), s.ca.key.get());
+  REQUIRE(run(certificate_pem(cert.get()), s.roots, s.device.get(), s.now).facts);
+  // The subject's O becomes bytes that are not UTF-8 in a UTF8String; the signature still verifies.
+  const auto changed = resigned(der_of(cert.get()), kPlaceholder, kInvalidUtf8, s.ca.key.get());
+  CHECK(run(pem_of(changed, "CERTIFICATE"), s.roots, s.device.get(), s.now).error == ErrorCode::cert_invalid);
+}
+
+TEST_CASE("checks: a certificate answer with two PEM blocks is refused", "[ca][checks]") {
+  Setup s;
+  const auto good = certificate_pem(s.issue().get());
+  const auto other = certificate_pem(issue_client_certificate(s.ca, generate_key().get(), {kUuid, 30, s.now}).get());
+  CHECK(run(good + other, s.roots, s.device.get(), s.now).error == ErrorCode::cert_invalid);
+  CHECK(run(other + good, s.roots, s.device.get(), s.now).error == ErrorCode::cert_invalid);
+}
+
+TEST_CASE("checks: no single-byte corruption of a certificate is accepted", "[ca][checks]") {
+  Setup s;
+  const std::string der = der_of(s.issue().get());
+  int accepted = 0;
   for (std::size_t i = 0; i < der.size(); ++i) {
     for (unsigned char flip : {0x01, 0x80}) {
       std::string changed = der;
       changed[i] = static_cast<char>(changed[i] ^ flip);
-      const auto pem = pem_of(changed, "CERTIFICATE");
-      check_agrees(pem, s.roots, s.device.get(), s.now);
-      if (run(pem, s.roots, s.device.get(), s.now, CheckPath::openssl_only).facts) ++openssl_accepted;
+      if (run(pem_of(changed, "CERTIFICATE"), s.roots, s.device.get(), s.now).facts) ++accepted;
     }
   }
-  CHECK(openssl_accepted == 0);  // every byte is covered by the DER structure or the signature
+  CHECK(accepted == 0);  // every byte is covered by the DER structure or the signature
 }
 
-TEST_CASE("fast path: a CSR reads as OpenSSL reads it; corruptions never pass", "[ca][checks]") {
+namespace {
+
+ErrorCode csr_failure(const std::string& pem) {
+  try {
+    check_csr(pem);
+  } catch (const Error& e) {
+    return e.code();
+  }
+  return ErrorCode::internal;  // accepted
+}
+
+}  // namespace
+
+TEST_CASE("checks: a CSR is read with its key and CN; RSA too", "[ca][checks]") {
   auto key = generate_key();
-  const auto pem = make_csr_pem(key.get(), kUuid);
-  auto fast = detail::check_csr_fast(pem);
-  REQUIRE(fast);
-  CHECK(fast->common_name == kUuid);
-  CHECK(EVP_PKEY_eq(fast->key.get(), key.get()) == 1);
-  auto slow = check_csr(pem, CheckPath::openssl_only);
-  CHECK(slow.common_name == kUuid);
-  CHECK(EVP_PKEY_eq(slow.key.get(), key.get()) == 1);
+  auto checked = check_csr(make_csr_pem(key.get(), kUuid));
+  CHECK(checked.common_name == kUuid);
+  CHECK(EVP_PKEY_eq(checked.key.get(), key.get()) == 1);
+  auto rsa = generate_key(KeyType::rsa_2048);
+  CHECK(check_csr(make_csr_pem(rsa.get(), kUuid)).common_name == kUuid);
+}
 
-  auto rsa = generate_key(KeyType::rsa_2048);  // RSA CSRs: OpenSSL's path
-  const auto rsa_pem = make_csr_pem(rsa.get(), kUuid);
-  CHECK_FALSE(detail::check_csr_fast(rsa_pem));
-  CHECK(check_csr(rsa_pem).common_name == kUuid);
+TEST_CASE("checks: a validly signed CSR OpenSSL cannot read, or two CSRs in one, is refused", "[ca][checks]") {
+  auto key = generate_key();
+  auto req = parse_csr(make_csr_pem(key.get(), kUuid));
+  add_organization(X509_REQ_get_subject_name(req.get()), kPlaceholder);
+  REQUIRE(X509_REQ_sign(req.get(), key.get(), EVP_sha256()) > 0);
+  unsigned char* der = nullptr;
+  const int length = i2d_X509_REQ(req.get(), &der);
+  const std::string csr(reinterpret_cast<char*>(der), static_cast<std::size_t>(length));
+  OPENSSL_free(der);
+  REQUIRE(csr_failure(pem_of(csr, "CERTIFICATE REQUEST")) == ErrorCode::internal);
+  const auto changed = resigned(csr, kPlaceholder, kInvalidUtf8, key.get());
+  CHECK(csr_failure(pem_of(changed, "CERTIFICATE REQUEST")) == ErrorCode::bad_input);
 
-  const std::string der = csr_der(pem);
+  auto other = generate_key();
+  const auto two = make_csr_pem(other.get(), kUuid) + make_csr_pem(key.get(), kUuid);
+  CHECK(csr_failure(two) == ErrorCode::bad_input);
+}
+
+TEST_CASE("checks: no single-byte corruption of a CSR passes", "[ca][checks]") {
+  auto key = generate_key();
+  const std::string der = csr_der(make_csr_pem(key.get(), kUuid));
   int accepted = 0;
   for (std::size_t i = 0; i < der.size(); ++i) {
     std::string changed = der;
     changed[i] = static_cast<char>(changed[i] ^ 0x01);
-    const auto changed_pem = pem_of(changed, "CERTIFICATE REQUEST");
-    std::optional<CheckedCsr> openssl;
-    try {
-      openssl = check_csr(changed_pem, CheckPath::openssl_only);
-    } catch (const Error& e) {
-      CHECK(e.code() == ErrorCode::bad_input);
-    }
-    if (auto mine = detail::check_csr_fast(changed_pem)) {
+    const ErrorCode code = csr_failure(pem_of(changed, "CERTIFICATE REQUEST"));
+    if (code == ErrorCode::internal) {
       ++accepted;
-      REQUIRE(openssl);
-      CHECK(mine->common_name == openssl->common_name);
-      CHECK(EVP_PKEY_eq(mine->key.get(), openssl->key.get()) == 1);
+    } else {
+      CHECK(code == ErrorCode::bad_input);
     }
   }
   CHECK(accepted == 0);

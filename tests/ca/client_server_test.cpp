@@ -113,3 +113,21 @@ TEST_CASE("an acknowledged registration survives kill -9 of the server", "[ca][l
   CHECK(std::count(list.out.begin(), list.out.end(), '\n') == 5);
   CHECK(list.out.find(std::string(64, 'a')) == std::string::npos);  // no psk in the listing
 }
+
+TEST_CASE("the station trusts --ca-cert, not the CA certificate the answer carries", "[ca][loopback][trust]") {
+  CaServer server;
+  test_support::TempDir other;
+  REQUIRE(test_support::run_process({test_support::bin_path("espprov-ca").string(), "init",
+                                     (other / "ca").string()}).exit_code == 0);
+  auto options = server.options();
+  options.trusted_ca_pem = provision::read_file_text(other / "ca" / "ca.pem");
+  ca::Client pinned_elsewhere(options);
+  CHECK(failure_of([&] { ca::run_register(pinned_elsewhere, identity(7)); }) == ErrorCode::ca_untrusted);
+
+  options.trusted_ca_pem.clear();  // neither a CA certificate nor trust in the answer: refused before sending
+  CHECK(failure_of([&] { ca::Client c(options); ca::run_register(c, identity(8)); }) == ErrorCode::usage);
+  options.trust_ca_response = true;
+  ca::Client trusting(options);
+  CHECK_FALSE(ca::run_register(trusting, identity(8)).certificate.empty());
+  CHECK(ca::run_health(trusting).body["devices"] == 2);  // identity(7) was registered, never accepted
+}

@@ -105,6 +105,7 @@ TEST_CASE("a CA that accepts and never answers times out as ca_unreachable", "[c
   options.allow_insecure_http = true;
   options.timeout = std::chrono::milliseconds(300);
   options.retries = 1;
+  options.trust_ca_response = true;  // no answer ever comes to be trusted
   ca::Client client(options);
   auto start = std::chrono::steady_clock::now();
   CHECK(failure_of([&] { ca::run_register(client, identity(20)); }) == ErrorCode::ca_unreachable);
@@ -141,6 +142,7 @@ TEST_CASE("a 503 is retried and the next answer accepted; a 400 is not retried",
   options.url = "http://127.0.0.1:" + std::to_string(listener.port);
   options.allow_insecure_http = true;
   options.backoff = std::chrono::milliseconds(20);
+  options.trusted_ca_pem = ca::certificate_pem(authority.cert.get());
   ca::Client client(options);
   auto registration = ca::run_register(client, identity(21));
   responder.join();
@@ -150,7 +152,7 @@ TEST_CASE("a 503 is retried and the next answer accepted; a 400 is not retried",
 }
 
 TEST_CASE("the server answers malformed requests with 400/413 naming the field and keeps serving", "[ca][loopback]") {
-  CaServer server({"--http"});
+  CaServer server({"--http", "--no-auth"});
   int port = port_of(server.url);
   CHECK(raw_exchange(port, "garbage\r\n\r\n").find("400") != std::string::npos);
   auto bad_json = raw_exchange(port, post("/api/devices/register", "{nope"));
@@ -167,7 +169,7 @@ TEST_CASE("the server answers malformed requests with 400/413 naming the field a
 }
 
 TEST_CASE("claim checks the PoP, refuses a second user, and unbind lets another user claim", "[ca][loopback]") {
-  CaServer server({"--http"});
+  CaServer server({"--http", "--no-auth"});
   int port = port_of(server.url);
   ca::Client client(server.options());
   auto id = identity(30);
@@ -179,15 +181,19 @@ TEST_CASE("claim checks the PoP, refuses a second user, and unbind lets another 
                                                              proof + R"(","location":"lab","deviceName":"lamp",)"
                                                              R"("userId":")" + user + R"("})"));
   };
-  auto unbind = [&](const std::string& user) {
+  auto unbind = [&](const std::string& user, const std::string& proof) {
     return raw_exchange(port, post("/api/devices/unbind", R"({"deviceId":")" + id.uuid + R"(","userId":")" + user +
-                                                              R"("})"));
+                                                              R"(","proofOfPossession":")" + proof + R"("})"));
   };
   CHECK(claim(std::string(64, 'd'), "alice").find("HTTP/1.1 403") == 0);
   CHECK(claim(pop, "alice").find("HTTP/1.1 200") == 0);
   CHECK(claim(pop, "bob").find("HTTP/1.1 409") == 0);
-  CHECK(unbind("bob").find("HTTP/1.1 403") == 0);
-  CHECK(unbind("alice").find("HTTP/1.1 200") == 0);
+  CHECK(unbind("bob", pop).find("HTTP/1.1 403") == 0);  // the PoP, but not the owner
+  // The owner's name is no secret: without the PoP, a caller naming alice cannot unbind her device.
+  CHECK(unbind("alice", std::string(64, 'd')).find("HTTP/1.1 403") == 0);
+  CHECK(raw_exchange(port, post("/api/devices/unbind", R"({"deviceId":")" + id.uuid + R"(","userId":"alice"})"))
+            .find("HTTP/1.1 400") == 0);
+  CHECK(unbind("alice", pop).find("HTTP/1.1 200") == 0);
   CHECK(claim(pop, "bob").find("HTTP/1.1 200") == 0);
   for (int i = 0; i < 5; ++i) claim(std::string(64, 'e'), "mallory");
   CHECK(claim(pop, "bob").find("HTTP/1.1 429") == 0);  // rate limit applies per device, even to the right PoP

@@ -3,6 +3,8 @@
 
 #include <sys/stat.h>
 
+#include <fstream>
+
 #include "provision/record.hpp"
 #include "support/process.hpp"
 
@@ -79,4 +81,37 @@ TEST_CASE("an earlier step's error passes through the pipe unchanged", "[cli][pi
   auto next = espprov({"uuid", "--in", "-"}, bad.out);
   CHECK(next.exit_code == 3);
   CHECK(Record::parse(next.out)["error"]["field"] == "mac");
+}
+
+TEST_CASE("a PSK on the command line warns; --psk-file and $ESPPROV_PSK give the same PSK quietly", "[cli][secrets]") {
+  TempDir dir;
+  const std::string psk = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+  auto argv = espprov({"psk", "--psk", psk});
+  REQUIRE(argv.exit_code == 0);
+  CHECK(Record::parse(argv.out)["psk"] == psk);
+  CHECK(argv.err.find("warning: --psk on the command line") != std::string::npos);
+  CHECK(argv.err.find("--psk-file") != std::string::npos);
+  CHECK(argv.err.find(psk) == std::string::npos);
+
+  {
+    std::ofstream file(dir / "psk");
+    file << psk << "\r\nsecond line ignored\n";  // the one rule: the first line, without CRLF
+  }
+  auto from_file = espprov({"psk", "--psk-file", (dir / "psk").string()});
+  REQUIRE(from_file.exit_code == 0);
+  CHECK(Record::parse(from_file.out)["psk"] == psk);
+  CHECK(from_file.err.find("warning") == std::string::npos);
+
+  auto from_env = run_process({"/usr/bin/env", "ESPPROV_PSK=" + psk, bin_path("espprov").string(), "psk"});
+  REQUIRE(from_env.exit_code == 0);
+  CHECK(Record::parse(from_env.out)["psk"] == psk);
+  CHECK(from_env.err.find("warning") == std::string::npos);
+}
+
+TEST_CASE("provision --password warns that it is visible to other users", "[cli][secrets]") {
+  TempDir dir;
+  auto run = espprov({"provision", "--port", "/dev/null-espprov-none", "--ssid", "lab", "--password",
+                      "correct horse battery", "--ledger", (dir / "ledger.db").string(), "--progress", "none"});
+  CHECK(run.err.find("warning: --password on the command line") != std::string::npos);
+  CHECK(run.err.find("correct horse battery") == std::string::npos);
 }

@@ -66,9 +66,11 @@ TEST_CASE("claim: a provisioned board is claimed with its PoP, unbound, then cla
   CHECK(alice.body["userId"] == "alice");
   CHECK(alice.body["deviceName"] == "alice's lamp");
   CHECK(ca.post(kClaim, claim_body(mac, pop, "bob")).status == 409);          // claimed by another user
-  CHECK(ca.post(kUnbind, {{"deviceId", uuid}, {"userId", "bob"}}).status == 403);  // only the owner unbinds
+  CHECK(ca.post(kUnbind, {{"deviceId", uuid}, {"userId", "bob"}, {"proofOfPossession", pop}}).status == 403);
+  // Naming the owner is not enough: unbind needs the device's PoP too.
+  CHECK(ca.post(kUnbind, {{"deviceId", uuid}, {"userId", "alice"}, {"proofOfPossession", wrong}}).status == 403);
 
-  auto unbound = ca.post(kUnbind, {{"deviceId", uuid}, {"userId", "alice"}});
+  auto unbound = ca.post(kUnbind, {{"deviceId", uuid}, {"userId", "alice"}, {"proofOfPossession", pop}});
   REQUIRE(unbound.status == 200);
   CHECK(unbound.body["deviceId"] == uuid);
 

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "ca/transport.hpp"
+#include "provision/files.hpp"
 #include "provision/nvs.hpp"
 
 // GCC 12 flags Boost 1.74's coroutine frame allocation as -Wmismatched-new-delete once inlined: a false positive.
@@ -22,6 +23,8 @@ CaRun::CaRun(const test_support::TempDir& dir, std::vector<std::string> serve_ex
   auto init = test_support::run_process(
       {test_support::bin_path("espprov-ca").string(), "init", dir_.string(), "--host", "127.0.0.1"});
   if (init.exit_code != 0) throw std::runtime_error("espprov-ca init failed: " + init.err);
+  token_file_ = (dir / "ca-token").string();
+  provision::write_file_atomic(token_file_, token_ + "\n", provision::FileMode::secret);
   start();
 }
 
@@ -29,7 +32,7 @@ CaRun::~CaRun() { stop(); }
 
 void CaRun::start() {
   std::vector<std::string> argv{test_support::bin_path("espprov-ca").string(), "serve", "--dir", dir_.string(),
-                                "--listen", listen_};
+                                "--listen", listen_, "--token-file", token_file_};
   argv.insert(argv.end(), serve_extra_.begin(), serve_extra_.end());
   server_ = std::make_unique<test_support::BackgroundProcess>(argv);
   auto line = nlohmann::json::parse(server_->read_line());
@@ -72,6 +75,7 @@ CaRun::Answer CaRun::post(const std::string& target, const nlohmann::json& body)
   provision::ca::ClientOptions options;
   options.url = url_;
   options.ca_bundle = ca_cert_;
+  options.token = token_;
   provision::ca::Client client(options);
   boost::asio::io_context io;
   provision::ca::Connection::State state;
@@ -98,7 +102,10 @@ std::vector<std::string> provision_argv(const CaRun* ca, const std::string& ledg
   std::vector<std::string> argv{test_support::bin_path("espprov").string(), "provision", "--ledger", ledger,
                                 "--progress", "none"};
   for (const auto& p : ports) argv.insert(argv.end(), {"--port", p});
-  if (ca) argv.insert(argv.end(), {"--ca-url", ca->url(), "--ca-bundle", ca->ca_cert()});
+  if (ca) {
+    argv.insert(argv.end(), {"--ca-url", ca->url(), "--ca-bundle", ca->ca_cert(), "--ca-cert", ca->ca_cert(),
+                             "--token-file", ca->token_file()});
+  }
   bool wifi_given = false;
   for (const auto& a : extra) wifi_given |= a == "--ssid" || a == "--no-wifi";
   if (!wifi_given) argv.insert(argv.end(), {"--ssid", kLabSsid, "--password", kLabPassword});

@@ -22,6 +22,7 @@ class CaRun {
   const std::string& url() const { return url_; }
   const std::string& ca_cert() const { return ca_cert_; }
   const std::filesystem::path& dir() const { return dir_; }
+  const std::string& token_file() const { return token_file_; }  // the bearer token the server requires
   void stop();
   void start();
   // Registered devices as `espprov-ca list` prints them.
@@ -40,6 +41,8 @@ class CaRun {
   std::string listen_ = "127.0.0.1:0";
   std::string url_;
   std::string ca_cert_;
+  std::string token_ = "e2e-token-0123456789";
+  std::string token_file_;
   std::unique_ptr<test_support::BackgroundProcess> server_;
 };
 

@@ -21,6 +21,25 @@ namespace {
 
 std::string ledger_path(const TempDir& dir) { return (dir / "ledger.db").string(); }
 
+// Polls the ledger beside the running espprov (WAL lets a reader in) until `mac`'s last completed step is `step`.
+bool ledger_reaches_step(const std::string& path, const std::string& mac, const std::string& step,
+                         std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (std::filesystem::exists(path)) {
+      try {
+        provision::Ledger ledger(path);
+        auto entry = ledger.find(mac);
+        if (entry && entry->step == step) return true;
+      } catch (const provision::Error&) {
+        // busy for a moment while espprov commits: look again
+      }
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  return false;
+}
+
 }  // namespace
 
 TEST_CASE("provision: one board ends connected, verified, registered, with the credentials in its flash",
@@ -106,7 +125,8 @@ TEST_CASE("provision: with the CA down the run stops at ca-register; the re-run 
   SimRun sim(1, "esp32c3");
   const auto& board = sim.devices()[0];
   auto argv = e2e::provision_argv(nullptr, ledger_path(dir), {board.port},
-                                  {"--ca-url", url, "--ca-bundle", bundle, "--ca-retries", "1", "--ca-timeout", "5"});
+                                  {"--ca-url", url, "--ca-bundle", bundle, "--ca-cert", bundle, "--token-file",
+                                   ca.token_file(), "--ca-retries", "1", "--ca-timeout", "5"});
   auto first = run_process(argv, "", 120s);
   CHECK(first.exit_code == 30);  // ca_unreachable
   auto failed = e2e::records(first).at(0);
@@ -261,8 +281,12 @@ TEST_CASE("provision: bad flags are refused before any board is touched", "[e2e]
   CHECK(ns.exit_code == 20);  // nvs_limit
   CHECK(ns.err.find("15") != std::string::npos);
   auto http = run_process({espprov, "provision", "--port", "/dev/null", "--no-wifi", "--ca-url",
-                           "http://127.0.0.1:9", "--ledger", ledger_path(dir)});
+                           "http://127.0.0.1:9", "--trust-ca-response", "--ledger", ledger_path(dir)});
   CHECK(http.exit_code == 32);  // ca_insecure
+  auto no_anchor = run_process({espprov, "provision", "--port", "/dev/null", "--no-wifi", "--ca-url",
+                                "https://127.0.0.1:9", "--ledger", ledger_path(dir)});
+  CHECK(no_anchor.exit_code == 2);  // usage: the station must say which CA certificate it trusts
+  CHECK(no_anchor.err.find("--ca-cert") != std::string::npos);
   auto pass = run_process({espprov, "provision", "--port", "/dev/null", "--ssid", "x", "--password", "short",
                            "--ledger", ledger_path(dir)});
   CHECK(pass.exit_code == 3);
@@ -279,25 +303,13 @@ TEST_CASE("provision: SIGTERM stops at the next step boundary, the ledger says w
   auto argv = e2e::provision_argv(&ca, ledger_path(dir), {board.port}, {"--flash-baud", "115200"});
   {
     test_support::BackgroundProcess run(argv);
-    // Wait for the ledger to record nvs-build, the step before the flash write (64 KiB compressed at 115200
-    // takes about half a second), then stop it: a fixed sleep lands elsewhere on a loaded machine.
-    const auto deadline = std::chrono::steady_clock::now() + 60s;
-    bool before_flash = false;
-    while (!before_flash && std::chrono::steady_clock::now() < deadline) {
-      if (std::filesystem::exists(ledger_path(dir))) {
-        try {
-          auto entry = provision::Ledger(ledger_path(dir)).find(board.mac);
-          before_flash = entry && entry->step == "nvs-build";
-        } catch (const provision::Error&) {
-          // the first run is still creating the schema; look again
-        }
-      }
-      if (!before_flash) std::this_thread::sleep_for(10ms);
-    }
-    REQUIRE(before_flash);
+    // The signal goes once the ledger says nvs-build is done, i.e. while the flash write (64 KiB compressed at
+    // 115200 baud with flash timing: seconds) is under way; not after a guessed delay.
+    REQUIRE(ledger_reaches_step(ledger_path(dir), board.mac, "nvs-build", 60s));
     ::kill(run.pid(), SIGTERM);
     auto line = json::parse(run.read_line(60s));
     CHECK(line["error"]["code"] == "interrupted");
+    CHECK(line["failed_step"] == "boot");  // the flash write in progress finished; the run stopped after it
     CHECK(run.wait_exit(20s) == 61);
   }
   provision::Ledger ledger(ledger_path(dir));
@@ -305,6 +317,7 @@ TEST_CASE("provision: SIGTERM stops at the next step boundary, the ledger says w
   REQUIRE(entry);
   CHECK(entry->status == "failed");
   CHECK(entry->error_code == "interrupted");
+  CHECK(entry->step == "flash");  // the signal arrived during flash: the last step completed is flash
   auto again = run_process(argv, "", 120s);
   INFO(again.err);
   REQUIRE(again.exit_code == 0);

@@ -1,5 +1,6 @@
 // The loader subcommands through the real espprov executable against espprov-sim.
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "loader/loader_support.hpp"
@@ -93,6 +94,9 @@ TEST_CASE("espprov read-flash, erase-region and reset", "[loader][cli]") {
   auto table = file_bytes((dir / "table.bin").string(), 0, 1000);
   CHECK(table == file_bytes(board.flash, 0x8000, 200));
   CHECK(table.at(0) == 0xAA);  // the partition table's entry magic (0x50AA, little-endian)
+  // Flash may hold the credentials partition: the dump is readable by its owner only.
+  CHECK((std::filesystem::status(dir / "table.bin").permissions() & std::filesystem::perms::all) ==
+        (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
 
   auto erase = with({"erase-region", "--offset", "0x8000", "--size", "0x1000"});
   REQUIRE(erase.exit_code == 0);

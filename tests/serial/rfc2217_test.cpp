@@ -42,6 +42,16 @@ std::string read_for(int fd, std::size_t want, std::chrono::milliseconds timeout
   return out;
 }
 
+bool pty_speed_becomes(int fd, speed_t speed, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    termios now{};
+    if (::tcgetattr(fd, &now) == 0 && ::cfgetospeed(&now) == speed) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(10ms);  // polling the condition: termios has no change notification
+  }
+}
+
 }  // namespace
 
 TEST_CASE("link: rfc2217:// through ser2net sets the remote baud rate and carries 0xFF both ways", "[serial]") {
@@ -88,9 +98,9 @@ TEST_CASE("link: rfc2217:// through ser2net sets the remote baud rate and carrie
     co_return std::string(got.begin(), got.end());
   });
   CHECK(from_device == std::string("r\xFFz"));
-  termios now{};
-  ::tcgetattr(slave, &now);
-  CHECK(::cfgetospeed(&now) == B921600);
+  // ser2net applies the RFC 2217 SET-BAUDRATE on its own schedule, which the bytes above do not wait for: wait
+  // for the pty's speed to change (or give up after 5 s), never for a fixed time.
+  CHECK(pty_speed_becomes(slave, B921600, 5000ms));
   server.stop();
   ::close(master);
   ::close(slave);

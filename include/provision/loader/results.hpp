@@ -29,6 +29,7 @@ struct WriteOptions {
   bool compress = true;  // FLASH_DEFL_* with zlib; false = FLASH_BEGIN/DATA/END
   bool verify = true;    // SPI_FLASH_MD5 after writing, against the local MD5
   bool force = false;    // write even when the region already holds the data
+  bool secret = false;   // the data holds secrets (the credentials partition): its bytes are masked in --trace
 };
 
 struct WriteResult {
