@@ -161,6 +161,7 @@ class Loader {
   std::string last_problem_;
   std::size_t resends_ = 0;
   bool line_gave_up_ = false;  // the last failure was a request the line kept mangling (not a ROM refusal)
+  std::uint8_t last_refusal_ = 0;  // the ROM error code of the last refusal thrown, 0 for none
 };
 
 // ---- record fields ----

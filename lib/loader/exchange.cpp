@@ -90,6 +90,7 @@ asio::awaitable<Response> Loader::checked(Command command, std::span<const std::
                                           std::uint32_t checksum, Millis timeout, int max_resends) {
   const int attempts = command_info(command).resendable ? 1 + max_resends : 1;
   line_gave_up_ = false;
+  last_refusal_ = 0;
   ReplyKind last = ReplyKind::silence;
   std::uint8_t last_rom_error = 0;
   for (int attempt = 0; attempt < attempts; ++attempt) {
@@ -104,7 +105,10 @@ asio::awaitable<Response> Loader::checked(Command command, std::span<const std::
     last = reply.kind;
     if (reply.kind == ReplyKind::answer) {
       if (reply.response.ok()) co_return std::move(reply.response);
-      if (!is_line_fault(reply.response.error)) throw rom_error(command, reply.response.error);
+      if (!is_line_fault(reply.response.error)) {
+        last_refusal_ = reply.response.error;
+        throw rom_error(command, reply.response.error);
+      }
       last_rom_error = reply.response.error;
     }
   }

@@ -26,6 +26,11 @@ constexpr std::uint32_t kSpiUsrMiso = 1u << 28;     // SPI_USR: read (MISO) phas
 // nearly always. When a packet exhausts its resends the write starts over with packets a quarter the size (the
 // ROM takes any packet size FLASH_BEGIN announces); below 64 bytes the framing would outweigh the data.
 constexpr std::uint32_t kSmallestPacket = 64;
+// The ROM's data checksum is one XOR byte: two flips of the same bit in a packet cancel out (about one 1 KiB packet
+// in fifty at one flipped byte in a thousand), and the ROM inflates or writes mangled data. A deflate error, or a
+// final MD5 that differs, starts the write over: at most this many times.
+constexpr int kMaxWriteRestarts = 3;
+constexpr std::uint8_t kRomDeflateError = 0x0B;
 // SPI_FLASH_MD5 asks per verification: an answer the line mangled differs from the data's MD5 by chance, the
 // flash's content differs every time.
 constexpr int kMd5Asks = 4;
@@ -138,7 +143,7 @@ asio::awaitable<std::string> Loader::device_md5_differs(std::uint32_t offset, st
 asio::awaitable<void> Loader::write_adaptively(std::uint32_t offset, std::span<const std::uint8_t> data,
                                                bool compress, std::uint32_t image_size) {
   auto block = static_cast<std::uint32_t>(chip_->flash_write_block);
-  for (;;) {
+  for (int restart = 0;; ++restart) {
     std::optional<Error> failed;
     try {
       co_await write_blocks(offset, data, compress, image_size, block);
@@ -146,10 +151,11 @@ asio::awaitable<void> Loader::write_adaptively(std::uint32_t offset, std::span<c
       failed = error;
     }
     if (!failed) co_return;
-    if (!line_gave_up_ || block / 4 < kSmallestPacket) throw *failed;
-    block /= 4;
+    const bool mangled = line_gave_up_ || last_refusal_ == kRomDeflateError;
+    if (!mangled || restart == kMaxWriteRestarts) throw *failed;
+    if (block / 4 >= kSmallestPacket) block /= 4;
     ++resends_;
-    progress(0, fmt::format("the line keeps mangling packets: writing again in packets of {} bytes", block));
+    progress(0, fmt::format("the line mangled the data: writing again in packets of {} bytes", block));
   }
 }
 
@@ -222,6 +228,14 @@ asio::awaitable<WriteResult> Loader::write_flash(std::uint32_t offset, std::span
   result.written = true;
   if (options.verify) {
     auto device_md5 = co_await device_md5_differs(offset, result.size, result.md5);
+    if (!device_md5.empty()) {
+      // A packet mangled past the ROM's one-byte checksum: one more complete write, then the MD5 decides.
+      ++resends_;
+      progress(0, "the flash MD5 differs: writing once more");
+      const Bytes again = options.compress ? deflate(data) : Bytes(data.begin(), data.end());
+      co_await write_adaptively(offset, again, options.compress, result.size);
+      device_md5 = co_await device_md5_differs(offset, result.size, result.md5);
+    }
     if (!device_md5.empty()) {
       throw Error(ErrorCode::flash_verify,
                   fmt::format("flash at 0x{:X} (+{} bytes) on {} has MD5 {}, the data written has {}; write again "

@@ -96,8 +96,9 @@ TEST_CASE("resends are bounded: a line that mangles every try fails naming the c
   CHECK(error.code() == provision::ErrorCode::rom_error);
   CHECK(std::string(error.what()).find("FLASH_DEFL_DATA") != std::string::npos);
   CHECK(std::string(error.what()).find("sent") != std::string::npos);
-  // 1 KiB, 256 and 64-byte packets, each size given up after its resends: bounded, not endless.
-  CHECK(bench.peer.count(Command::flash_defl_data) <= 3 * (1 + 2 * loader::kMaxResends));
+  // At most four writes (1 KiB, 256, then 64-byte packets twice), each packet given up after its resends: bounded,
+  // not endless.
+  CHECK(bench.peer.count(Command::flash_defl_data) <= 4 * (1 + 2 * loader::kMaxResends));
 }
 
 TEST_CASE("a board that stops answering even SYNC says it needs a reset", "[loader][resend]") {
@@ -188,4 +189,15 @@ TEST_CASE("the scripted link checks the bytes written and reports a broken scrip
   REQUIRE(link.problems().size() == 1);
   CHECK(link.problems()[0].find("expected 03, got 04") != std::string::npos);
   CHECK(link.elapsed() >= std::chrono::milliseconds(3000));
+}
+
+TEST_CASE("a deflate error (a packet mangled past the ROM's checksum) restarts the write", "[loader][resend]") {
+  Bench bench;
+  bench.peer.plan(Command::flash_defl_data, 1, PeerFault::corrupt_data);
+  const Bytes data = pattern(0x3000, 6);
+  auto result = bench.write(data);
+  CHECK(result.verified);
+  CHECK(result.resends >= 1);
+  CHECK(bench.peer.flash_image() == data);
+  CHECK(bench.peer.count(Command::flash_defl_begin) == 2);
 }

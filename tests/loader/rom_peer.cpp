@@ -110,6 +110,10 @@ RomPeer::Bytes RomPeer::answer(const Bytes& frame) {
   Bytes payload;
   if (fault == PeerFault::checksum_error) {
     error = 0x07;
+  } else if (fault == PeerFault::corrupt_data) {
+    deflated_.clear();  // the stream cannot inflate any more: the ROM reports a deflate error until a new begin
+    error = 0x0B;
+    next_sequence_ = ~0u - 1;
   } else {
     payload = apply(command, Bytes(frame.begin() + 8, frame.end()), value, error);
   }

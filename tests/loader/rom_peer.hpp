@@ -18,6 +18,7 @@ enum class PeerFault {
   damage_answer,    // the request is applied, its answer arrives with a bad SLIP escape
   flip_value_bit,   // the request is applied, its answer's value has bit 0 flipped (still a valid frame)
   stall,            // from this request on the board answers nothing (until reset)
+  corrupt_data,     // two flips of one bit passed the checksum: the ROM applies mangled data (FLASH_DEFL_DATA)
 };
 
 class RomPeer {
