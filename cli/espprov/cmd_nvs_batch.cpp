@@ -89,7 +89,7 @@ void run(const NvsBatchOptions& options) {
   const auto manifest_csv = outdir / (options.prefix + "-manifest.csv");
   Record manifest = Record::array();
   for (const auto& row : result.manifest) manifest.push_back(row);
-  provision::write_file_atomic(manifest_json, manifest.dump(2) + "\n");
+  provision::write_file_atomic(manifest_json, provision::to_json_text(manifest, 2) + "\n");
   std::string csv;
   const auto columns = provision::csv_columns(result.manifest);
   csv += provision::csv_header(columns);

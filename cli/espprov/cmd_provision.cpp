@@ -41,7 +41,7 @@ class Output {
     } else if (options.format == "text") {
       std::cout << provision::text_lines(shown) << '\n';
     } else {
-      std::cout << shown.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+      std::cout << provision::to_json_text(shown) << '\n';
     }
     std::cout.flush();
     if (!save_path_.empty()) save();
@@ -62,7 +62,7 @@ class Output {
   // --save: every record so far, secrets included, 0600, replaced atomically after each device.
   void save() {
     std::string text;
-    for (const auto& r : records_) text += r.dump() + "\n";
+    for (const auto& r : records_) text += provision::to_json_text(r) + "\n";
     provision::write_file_atomic(save_path_, text, provision::FileMode::secret);
   }
 
@@ -112,6 +112,9 @@ provision::ProgressSink with_warnings(provision::ProgressSink inner) {
 
 void run(const espprov::ProvisionCliOptions& cli) {
   auto options = espprov::to_provision_options(cli);
+  // Output paths are checked before a board is touched: a record that cannot be saved after provisioning is a
+  // board provisioned for nothing.
+  if (!cli.save.empty()) provision::require_writable_file_path(cli.save, "save");
   workflow::StationOptions station;
   station.ports = cli.ports;
   for (const auto& pattern : cli.port_globs) {

@@ -30,6 +30,7 @@ void setup(CLI::App& app) {
     auto offset = espprov::parse_u32(options->offset, "offset");
     auto size = espprov::parse_u32(options->size, "size");
     auto out = options->out;
+    provision::require_writable_file_path(out, "out");  // before the board is touched
     espprov::run_loader_command(options->device,
                                 [offset, size, out](provision::loader::Loader& loader,
                                                     provision::Record& record) -> boost::asio::awaitable<void> {

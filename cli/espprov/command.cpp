@@ -81,7 +81,7 @@ void emit(provision::Record record) {
   } else if (options.format == "text") {
     std::cout << provision::text_lines(record);
   } else {
-    std::cout << record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    std::cout << provision::to_json_text(record) << '\n';
   }
   std::cout.flush();
 }
@@ -98,7 +98,7 @@ void emit_many(const std::vector<provision::Record>& records) {
   } else if (options.format == "text") {
     for (const auto& r : shown) std::cout << provision::text_lines(r) << '\n';
   } else {
-    for (const auto& r : shown) std::cout << r.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    for (const auto& r : shown) std::cout << provision::to_json_text(r) << '\n';
   }
   std::cout.flush();
 }
@@ -120,7 +120,7 @@ provision::ProgressSink progress_sink() {
       event["fraction"] = e.fraction;
       event["message"] = e.message;
       std::lock_guard guard(*lock);
-      std::cerr << event.dump() << '\n';
+      std::cerr << provision::to_json_text(event) << '\n';
     };
   }
   return [lock](const provision::ProgressEvent& e) {

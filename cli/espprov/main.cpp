@@ -5,15 +5,16 @@
 
 #include "command.hpp"
 #include "provision/error.hpp"
+#include "provision/text.hpp"
 #include "provision/version.hpp"
 
 namespace {
 
 int fail(const provision::Record& record, provision::ErrorCode code, const std::string& message) {
   auto& options = espprov::output_options();
-  std::cerr << "espprov: error: " << message << '\n';
+  std::cerr << "espprov: error: " << provision::escape_invalid_utf8(message) << '\n';
   if (options.format == "json") {
-    std::cout << (options.redact ? provision::redact(record) : record).dump() << '\n';
+    std::cout << provision::to_json_text(options.redact ? provision::redact(record) : record) << '\n';
   } else if (options.format == "csv") {
     auto columns = provision::csv_columns({record});
     std::cout << provision::csv_header(columns) << provision::csv_row(record, columns);

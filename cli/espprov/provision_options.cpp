@@ -152,7 +152,7 @@ provision::workflow::ProvisionOptions to_provision_options(const ProvisionCliOpt
   provision::Record probe = provision::Record::object();
   probe["uuid"] = "00000000-0000-0000-0000-000000000000";
   probe["psk"] = std::string(64, '0');
-  probe["mac"] = "00:00:00:00:00:00";
+  probe["mac"] = "02:00:00:00:00:00";  // a unicast (locally administered) placeholder
   provision::nvs::build_credentials_image(probe, o.nvs);
 
   if (cli.no_wifi) {

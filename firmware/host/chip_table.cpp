@@ -6,13 +6,13 @@ namespace sim {
 // constants, IMAGE_CHIP_ID, STATUS_BYTES_LENGTH), esptool docs "Serial Protocol" (status bytes: all ESP32-family ROM
 // loaders append 4 bytes, only the first two carry status; GET_SECURITY_INFO layouts), the chips' Technical Reference
 // Manuals (eFuse BLOCK1 MAC words, SPI1/SPI_MEM register map). Banners as the ROMs print them on a download boot.
-// ESP32's MAC lives in BLOCK0 words 1 (bytes 2..5) and 2 (bytes 0..1, CRC8 in bits 16..23).
+// ESP32's MAC lives in BLOCK0 words 1 (bytes 2..5) and 2 (bytes 0..1, CRC8 in bits 16..23, see mac_crc_shift).
 const std::vector<ChipFacts>& chip_table() {
   static const std::vector<ChipFacts> table = {
       {"esp32", 0x00F01D83, 0x3FF5A004, 0x3FF5A008, {0x3FF42000, 0x1C, 0x20, 0x24, 0x28, 0x2C, 0x80}, 4,
        SecurityInfo::unsupported, 0,
        "ets Jun  8 2016 00:22:57\r\n\r\nrst:0x1 (POWERON_RESET),boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))"
-       "\r\nwaiting for download\r\n"},
+       "\r\nwaiting for download\r\n", 16},
       {"esp32s2", 0x000007C6, 0x3F41A044, 0x3F41A048, {0x3F402000, 0x18, 0x1C, 0x20, 0x24, 0x28, 0x58}, 4,
        SecurityInfo::without_chip_id, 2,
        "ESP-ROM:esp32s2-rc4-20191025\r\nBuild:Oct 25 2019\r\nrst:0x1 (POWERON),boot:0x0 (DOWNLOAD(USB/UART0/1))\r\n"

@@ -36,6 +36,9 @@ struct ChipFacts {
   SecurityInfo security_info;
   std::uint32_t chip_id;                // IMAGE_CHIP_ID reported by GET_SECURITY_INFO
   std::string_view rom_banner;          // what the ROM prints when it boots into download mode
+  // Where MAC word 1 holds a CRC-8 of the MAC (ESP32 only: EFUSE_BLK0_RDATA2 bits 16..23, checked by
+  // esp_efuse_mac_get_default with the ROM's esp_crc8); none on chips whose eFuse blocks carry Reed-Solomon.
+  std::optional<unsigned> mac_crc_shift = std::nullopt;
 };
 
 // The ROMs answer chip detection from this address (UART date register area the ROM maps identically on all chips).

@@ -144,6 +144,7 @@ void Device::on_writable(Clock::time_point now) {
 
 bool Device::faults_mangle(std::uint8_t& byte) {
   const auto& f = config_.faults;
+  if (f.rom_only && mode_ != DeviceMode::download) return true;
   if (f.drop_probability > 0 && std::uniform_real_distribution<double>(0, 1)(fault_rng_) < f.drop_probability) {
     return false;
   }

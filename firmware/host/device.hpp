@@ -28,6 +28,7 @@ struct FaultInjection {
   double corrupt_probability = 0;  // per byte, both directions: one bit flipped
   std::uint64_t reset_after_bytes = 0;  // received bytes before one spontaneous reset (0 = never)
   std::uint64_t stall_after_bytes = 0;  // received bytes before the device goes silent until reset (0 = never)
+  bool rom_only = false;  // drop/corrupt only while in download mode (the ROM protocol), not the app's console
 };
 
 struct DeviceConfig {

@@ -23,6 +23,17 @@ constexpr std::uint8_t kCmdReadStatus2 = 0x35;
 constexpr std::uint8_t kCmdReadStatus3 = 0x15;
 constexpr std::uint8_t kCmdReadSfdp = 0x5A;
 
+// The ESP32 ROM's esp_crc8 over the six MAC bytes in order: CRC-8/MAXIM (reflected polynomial 0x8C, initial 0),
+// as espefuse computes MAC_FACTORY_CRC.
+std::uint32_t mac_crc8(const std::array<std::uint8_t, 6>& mac) {
+  std::uint8_t crc = 0;
+  for (std::uint8_t byte : mac) {
+    crc ^= byte;
+    for (int bit = 0; bit < 8; ++bit) crc = (crc & 1) ? static_cast<std::uint8_t>((crc >> 1) ^ 0x8C) : crc >> 1;
+  }
+  return crc;
+}
+
 }  // namespace
 
 RegisterSpace::RegisterSpace(const ChipFacts& chip, std::array<std::uint8_t, 6> mac, std::uint32_t flash_size_bytes)
@@ -38,7 +49,10 @@ std::uint32_t RegisterSpace::read(std::uint32_t address) const {
   if (address == chip_.mac_word0_address) {
     return (std::uint32_t{mac_[2]} << 24) | (std::uint32_t{mac_[3]} << 16) | (std::uint32_t{mac_[4]} << 8) | mac_[5];
   }
-  if (address == chip_.mac_word1_address) return (std::uint32_t{mac_[0]} << 8) | mac_[1];
+  if (address == chip_.mac_word1_address) {
+    const std::uint32_t crc = chip_.mac_crc_shift ? mac_crc8(mac_) << *chip_.mac_crc_shift : 0;
+    return crc | (std::uint32_t{mac_[0]} << 8) | mac_[1];
+  }
   auto it = written_.find(address);
   return it == written_.end() ? 0 : it->second;
 }

@@ -183,9 +183,16 @@ void RomLoader::handle_begin(const Request& request, bool compressed, LoaderRepl
   write_offset_ = offset;
   block_size_ = block_size;
   written_bytes_ = 0;
+  next_sequence_ = 0;
   inflater_.reset();
   if (compressed) inflater_ = std::make_unique<Inflater>();
   reply.frames.push_back(response(request.command, 0));
+}
+
+RomLoader::BlockOrder RomLoader::order_of(std::uint32_t sequence) const {
+  if (sequence == next_sequence_) return BlockOrder::next;
+  if (next_sequence_ > 0 && sequence == next_sequence_ - 1) return BlockOrder::repeat;
+  return BlockOrder::out_of_order;
 }
 
 std::optional<RomError> RomLoader::program_checked(std::uint32_t address, const std::uint8_t* data,
@@ -209,7 +216,11 @@ void RomLoader::handle_data(const Request& request, LoaderReply& reply) {
     reply.frames.push_back(failure(request.command, RomError::invalid_crc));
   } else if (!writing_ || compressed_ || block_length > block_size_) {
     reply.frames.push_back(failure(request.command, RomError::failed_to_act));
+  } else if (auto order = order_of(request.word(1)); order != BlockOrder::next) {
+    reply.frames.push_back(order == BlockOrder::repeat ? response(request.command, 0)
+                                                       : failure(request.command, RomError::invalid_message));
   } else {
+    ++next_sequence_;
     const std::uint64_t address = std::uint64_t{write_offset_} + std::uint64_t{request.word(1)} * block_size_;
     auto error = address > 0xFFFFFFFFu ? std::optional(RomError::failed_to_act)
                                        : program_checked(static_cast<std::uint32_t>(address), block, block_length, reply);
@@ -226,6 +237,12 @@ void RomLoader::handle_defl_data(const Request& request, LoaderReply& reply) {
   if (request.word(0) != block_length) return fail(RomError::invalid_message);
   if (checksum != (request.checksum & 0xFF)) return fail(RomError::invalid_crc);
   if (!writing_ || !compressed_ || !inflater_) return fail(RomError::failed_to_act);
+  if (auto order = order_of(request.word(1)); order != BlockOrder::next) {
+    if (order == BlockOrder::out_of_order) return fail(RomError::invalid_message);
+    reply.frames.push_back(response(request.command, 0));
+    return;
+  }
+  ++next_sequence_;
 
   z_stream& z = inflater_->stream;
   z.next_in = const_cast<Bytef*>(block);

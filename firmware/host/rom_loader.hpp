@@ -85,6 +85,10 @@ class RomLoader {
   void handle_md5(const Request& request, LoaderReply& reply);
   void handle_read_flash(const Request& request, LoaderReply& reply);
   void handle_security_info(const Request& request, LoaderReply& reply);
+  // Whether a data block with this sequence number is the next one (apply it), the one just applied again (a
+  // host that lost the answer sends it again: acknowledge, apply nothing), or out of order (refuse).
+  enum class BlockOrder { next, repeat, out_of_order };
+  BlockOrder order_of(std::uint32_t sequence) const;
   std::optional<RomError> program_checked(std::uint32_t address, const std::uint8_t* data, std::size_t length,
                                           LoaderReply& reply);
 
@@ -98,6 +102,7 @@ class RomLoader {
   std::uint32_t write_offset_ = 0;
   std::uint32_t block_size_ = 0;
   std::uint32_t written_bytes_ = 0;  // inflated bytes so far (compressed session)
+  std::uint32_t next_sequence_ = 0;  // the data block the session expects next
   std::unique_ptr<Inflater> inflater_;
 };
 

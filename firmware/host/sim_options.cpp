@@ -68,7 +68,8 @@ std::string usage_text() {
          "  --fault-drop P         drop each byte with probability P\n"
          "  --fault-corrupt P      flip one bit of each byte with probability P\n"
          "  --fault-reset-after K  reset once after K received bytes\n"
-         "  --fault-stall K        stop answering after K received bytes, until reset\n";
+         "  --fault-stall K        stop answering after K received bytes, until reset\n"
+         "  --fault-scope all|rom  where drops and corruption apply: every byte (default) or only in download mode\n";
 }
 
 std::variant<SimOptions, UsageRequest> parse_sim_options(int argc, char** argv) {
@@ -114,6 +115,9 @@ std::variant<SimOptions, UsageRequest> parse_sim_options(int argc, char** argv) 
       options.faults.corrupt_probability = parse_probability(flag, value);
     } else if (flag == "--fault-reset-after") {
       options.faults.reset_after_bytes = parse_number(flag, value);
+    } else if (flag == "--fault-scope") {
+      if (value != "all" && value != "rom") throw std::invalid_argument("--fault-scope expects all or rom");
+      options.faults.rom_only = value == "rom";
     } else if (flag == "--fault-stall") {
       options.faults.stall_after_bytes = parse_number(flag, value);
     } else {

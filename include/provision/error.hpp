@@ -22,6 +22,7 @@ enum class ErrorCode {
   rom_error,          // the ROM loader returned an error status
   chip_unknown,       // detection value matches no known chip
   flash_verify,       // MD5 of flash differs from the data written
+  mac_invalid,        // the MAC read or given is no device identity (zero, all ones, multicast, bad eFuse CRC)
   // NVS
   nvs_limit,          // content exceeds an NVS limit (name length, string size, partition size)
   nvs_invalid,        // an image failed validation (CRC, structure)

@@ -17,6 +17,10 @@ void write_file_atomic(const std::filesystem::path& path, std::span<const std::u
                        FileMode mode = FileMode::shared);
 void write_file_atomic(const std::filesystem::path& path, std::string_view text, FileMode mode = FileMode::shared);
 
+// Checks, before any work whose result it will hold, that `path` can become a file: not a folder, its folder
+// exists and is writable. Throws Error(io, `field`) naming the path and what to do.
+void require_writable_file_path(const std::filesystem::path& path, std::string_view field);
+
 // Whole file; "-" reads standard input. Throws Error(io) naming the path.
 std::vector<std::uint8_t> read_file_bytes(const std::filesystem::path& path);
 std::string read_file_text(const std::filesystem::path& path);

@@ -17,6 +17,11 @@ MacAddress parse_mac(std::string_view text);
 std::string mac_colon(const MacAddress& mac);  // "A0:B1:C2:D3:E4:F5"
 std::string mac_hex(const MacAddress& mac);    // "A0B1C2D3E4F5"
 Record mac_fields(const MacAddress& mac);      // {"mac","mac_hex"}
+// Why `mac` cannot identify a device: "all zero", "all ones (FF)", "a multicast address (bit 0 of the first
+// byte set)"; empty when it is a unicast address. Such values come from blank eFuses or a mangled read.
+std::string unusable_mac_reason(const MacAddress& mac);
+// Throws Error(mac_invalid, field "mac") naming the MAC, where it came from and the reason, when it is unusable.
+void require_usable_mac(const MacAddress& mac, std::string_view source);
 
 enum class UuidScheme {
   seed,     // the legacy tool's SHA-256 layout (keeps existing fleets' ids), see uuid.cpp

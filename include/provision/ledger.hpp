@@ -73,7 +73,11 @@ class Ledger {
 
  private:
   void exec(const char* sql);
+  void open_and_prepare();
   std::filesystem::path path_;
+  // The ledger file, held open for the connection's life: an flock on it serialises first opens (schema
+  // creation), and closing it earlier would drop SQLite's own locks on the file (POSIX locks are per process).
+  int file_fd_ = -1;
   sqlite3* db_ = nullptr;
   bool batching_ = false;
 };

@@ -48,6 +48,9 @@ class Loader {
   asio::awaitable<void> connect(BeforeReset before, int attempts = 7);
   // GET_SECURITY_INFO's chip id, else the magic register. Throws Error(chip_unknown) naming the values.
   asio::awaitable<ChipInfo> detect_chip();
+  // Reads the eFuse MAC words until two reads in a row agree (ROM answers carry no checksum), checks the chip's
+  // MAC CRC where it has one, and refuses a MAC that is no identity (zero, all ones, multicast). Throws
+  // Error(protocol) when the reads keep disagreeing, Error(mac_invalid) for an unusable MAC.
   asio::awaitable<MacAddress> read_mac();
   // CHANGE_BAUDRATE, then the host side follows. No-op when already at `baud`.
   asio::awaitable<void> change_baud(unsigned baud);
@@ -72,6 +75,7 @@ class Loader {
   const ChipFacts* chip() const { return chip_; }
   std::optional<std::uint32_t> flash_size() const { return flash_size_; }
   std::size_t bytes_on_wire() const { return wire_bytes_; }  // since construction
+  std::size_t resends() const { return resends_; }           // since construction
   serial::Link& link() { return link_; }
 
  private:
@@ -79,15 +83,36 @@ class Loader {
                                     serial::Millis timeout);
   asio::awaitable<Response> checked(Command command, std::span<const std::uint8_t> body,
                                     std::uint32_t checksum = 0);
+  // The request, sent again (at most `max_resends` times) while the line mangles it; throws the ROM's refusal,
+  // Error(device_timeout) for a board that stalled, or the last failure once the resends are spent.
   asio::awaitable<Response> checked(Command command, std::span<const std::uint8_t> body, std::uint32_t checksum,
-                                    serial::Millis timeout);
+                                    serial::Millis timeout, int max_resends = kMaxResends);
+  // What came back for one request: its answer, a damaged or unparseable frame (the line mangled the exchange),
+  // or nothing within the timeout.
+  enum class ReplyKind { answer, damaged, silence };
+  struct Reply {
+    ReplyKind kind = ReplyKind::silence;
+    Response response;
+  };
+  asio::awaitable<Reply> await_reply(Command command, serial::Millis timeout);
   asio::awaitable<std::optional<Response>> wait_response(Command command, serial::Millis timeout);
+  asio::awaitable<void> send_request(Command command, std::span<const std::uint8_t> body, std::uint32_t checksum);
+  asio::awaitable<void> prepare_resend(Command command, ReplyKind last, const std::string& why);
+  asio::awaitable<void> flush_line();
+  asio::awaitable<void> resync(Command command, serial::Millis timeout);
   asio::awaitable<bool> try_sync();
   asio::awaitable<void> drain(serial::Millis quiet);
+  asio::awaitable<ChipInfo> detect_once();
+  asio::awaitable<std::pair<std::uint32_t, std::uint32_t>> read_mac_words();
+  // "" when the ROM's MD5 of the region is `md5`, else the MD5 it reported (asked again when an answer may be
+  // a mangled one).
+  asio::awaitable<std::string> device_md5_differs(std::uint32_t offset, std::uint32_t size, const std::string& md5);
   asio::awaitable<void> require_chip();
   asio::awaitable<std::uint32_t> spi_command(std::uint8_t opcode, unsigned read_bits);
   asio::awaitable<void> write_blocks(std::uint32_t offset, std::span<const std::uint8_t> data, bool compress,
-                                     std::uint32_t image_size);
+                                     std::uint32_t image_size, std::uint32_t block);
+  asio::awaitable<void> write_adaptively(std::uint32_t offset, std::span<const std::uint8_t> data, bool compress,
+                                         std::uint32_t image_size);
   asio::awaitable<void> finish_session(bool run_user_code);
   void warn(const std::string& message) const;
   void progress(double fraction, const std::string& message) const;
@@ -105,6 +130,9 @@ class Loader {
   bool data_secret_ = false;  // while writing WriteOptions::secret data: FLASH_(DEFL_)DATA payloads are masked
   std::size_t damaged_frames_ = 0;  // faulted SLIP frames seen, for timeout messages
   std::string last_problem_;
+  std::size_t resends_ = 0;
+  bool line_gave_up_ = false;  // the last failure was a request the line kept mangling (not a ROM refusal)
+  std::uint8_t last_refusal_ = 0;  // the ROM error code of the last refusal thrown, 0 for none
 };
 
 }  // namespace provision::loader

@@ -37,6 +37,10 @@ std::string csv_row(const Record& record, const std::vector<std::string>& column
 // "key: value" lines for people.
 std::string text_lines(const Record& record);
 
+// The one place a record becomes JSON text (stdout, --save, the ledger, progress events). Strings that are not
+// UTF-8 (a port path, a flag, bytes from a file) have each bad byte written as \xHH rather than aborting.
+std::string to_json_text(const Record& record, int indent = -1);
+
 // Parses one record (a JSON object) from text; errors name the source.
 Record parse_record(std::string_view text, std::string_view source);
 

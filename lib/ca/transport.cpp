@@ -53,6 +53,17 @@ Error tls_failure(const CaUrl& url, SSL* ssl, const boost::system::error_code& e
                "ca_url");
 }
 
+// A handshake that failed because the connection did (a reset, an EOF, a cut-off record) is transient and
+// retried as ca_unreachable; only a verdict of TLS itself (a certificate that does not verify, an alert, a
+// protocol the peer does not speak) is the final ca_tls.
+Error handshake_failure(const CaUrl& url, SSL* ssl, const boost::system::error_code& ec,
+                        std::chrono::milliseconds limit) {
+  const bool tls_verdict = SSL_get_verify_result(ssl) != X509_V_OK ||
+                           (ec.category() == asio::error::get_ssl_category() && ec != ssl::error::stream_truncated);
+  if (tls_verdict) return tls_failure(url, ssl, ec);
+  return unreachable(url, "finish the TLS handshake (the connection failed)", ec, limit);
+}
+
 // SNI and RFC 6125 host checking: a name goes into SNI and the host check, an IP literal only into the IP check.
 void set_peer_name(SSL* ssl, const CaUrl& url) {
   if (url.host_is_ip()) {
@@ -116,7 +127,7 @@ asio::awaitable<void> Connection::State::connect(Clock::time_point deadline) {
     co_await tls->async_handshake(ssl::stream_base::client, redirect_error(use_awaitable, ec));
     if (ec == beast::error::timeout) throw unreachable(url, "finish the TLS handshake", ec, remaining(deadline));
     if (ec) {
-      Error error = tls_failure(url, tls->native_handle(), ec);
+      Error error = handshake_failure(url, tls->native_handle(), ec, limit);
       close();
       throw error;
     }

@@ -17,6 +17,7 @@ constexpr std::array kErrors{
     ErrorInfo{ErrorCode::rom_error, "rom_error", 13, "the ROM loader reported an error"},
     ErrorInfo{ErrorCode::chip_unknown, "chip_unknown", 14, "the chip is not one espprov knows"},
     ErrorInfo{ErrorCode::flash_verify, "flash_verify", 15, "flash content differs from what was written"},
+    ErrorInfo{ErrorCode::mac_invalid, "mac_invalid", 16, "the MAC is not a usable device identity"},
     ErrorInfo{ErrorCode::nvs_limit, "nvs_limit", 20, "content exceeds an NVS limit"},
     ErrorInfo{ErrorCode::nvs_invalid, "nvs_invalid", 21, "the NVS image is damaged or invalid"},
     ErrorInfo{ErrorCode::ca_unreachable, "ca_unreachable", 30, "the CA cannot be reached"},

@@ -28,6 +28,26 @@ std::string temp_name(const std::filesystem::path& path) {
 
 }  // namespace
 
+void require_writable_file_path(const std::filesystem::path& path, std::string_view field) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw Error(ErrorCode::io, fmt::format("{}: {} is a folder; give a file path such as {}/records.ndjson", field,
+                                           path.string(), path.string()),
+                std::string(field));
+  }
+  const auto folder = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  if (!std::filesystem::is_directory(folder, ec)) {
+    throw Error(ErrorCode::io, fmt::format("{}: the folder {} of {} does not exist; create it first", field,
+                                           folder.string(), path.string()),
+                std::string(field));
+  }
+  if (::access(folder.c_str(), W_OK) != 0) {
+    throw Error(ErrorCode::io, fmt::format("{}: cannot write into {} ({}); choose a writable folder", field,
+                                           folder.string(), std::strerror(errno)),
+                std::string(field));
+  }
+}
+
 void write_file_atomic(const std::filesystem::path& path, std::span<const std::uint8_t> bytes, FileMode mode) {
   const std::string tmp = temp_name(path);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, static_cast<mode_t>(mode));

@@ -4,6 +4,8 @@
 #include <array>
 #include <fmt/format.h>
 
+#include "provision/text.hpp"
+
 namespace provision {
 namespace {
 
@@ -13,13 +15,13 @@ constexpr std::array<std::string_view, 8> kSecretFields{
 };
 
 // CSV column order for spreadsheets: stable, documented in README.md. Unknown fields follow in first-seen order.
-constexpr std::array<std::string_view, 46> kKnownColumns{
+constexpr std::array<std::string_view, 47> kKnownColumns{
     "ok",          "port",          "chip",          "mac",           "mac_hex",       "uuid",
     "uuid_scheme", "psk",           "features",      "flash_size",    "certificate",   "ca_cert",
     "device_key",  "expiry",        "cert_serial",   "cert_fingerprint", "nvs_namespace", "nvs_offset",
     "nvs_size",    "nvs_version",   "nvs_encrypted", "nvs_md5",       "nvs_file",      "offset",
     "size",        "md5",           "compressed",    "written",       "skipped",       "verified",
-    "bytes_on_wire", "wifi_ssid",   "wifi_password", "ip",            "rssi",          "fw_version",
+    "bytes_on_wire", "resends",     "wifi_ssid",   "wifi_password", "ip",            "rssi",          "fw_version",
     "resumed",     "attempts",      "seconds",       "timings",       "failed_step",   "error_code",
     "error_field", "error_message", "ledger",        "step",
 };
@@ -50,11 +52,25 @@ std::string csv_quote(const std::string& text) {
   return out;
 }
 
+// A copy in which every string, key or value, is valid UTF-8 (bad bytes as \xHH).
+Record with_valid_text(const Record& value) {
+  if (value.is_string()) return escape_invalid_utf8(value.get_ref<const std::string&>());
+  if (value.is_array()) {
+    Record out = Record::array();
+    for (const auto& item : value) out.push_back(with_valid_text(item));
+    return out;
+  }
+  if (!value.is_object()) return value;
+  Record out = Record::object();
+  for (const auto& [key, item] : value.items()) out[escape_invalid_utf8(key)] = with_valid_text(item);
+  return out;
+}
+
 std::string cell_text(const Record& value) {
   if (value.is_null()) return "";
-  if (value.is_string()) return value.get<std::string>();
+  if (value.is_string()) return escape_invalid_utf8(value.get_ref<const std::string&>());
   if (value.is_boolean()) return value.get<bool>() ? "true" : "false";
-  return value.dump();
+  return to_json_text(value);
 }
 
 // Error records are flattened into error_code/error_field/error_message columns.
@@ -157,6 +173,15 @@ std::string text_lines(const Record& record) {
     out += fmt::format("{}: {}\n", key, cell_text(value));
   }
   return out;
+}
+
+std::string to_json_text(const Record& record, int indent) {
+  // Walking the record only when the strict dump refuses keeps the common case one pass.
+  try {
+    return record.dump(indent);
+  } catch (const nlohmann::json::type_error&) {
+    return with_valid_text(record).dump(indent);
+  }
 }
 
 Record parse_record(std::string_view text, std::string_view source) {

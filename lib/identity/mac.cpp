@@ -1,5 +1,7 @@
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "provision/hex.hpp"
 #include "provision/identity.hpp"
 
@@ -55,6 +57,26 @@ Record mac_fields(const MacAddress& mac) {
   fields["mac"] = mac_colon(mac);
   fields["mac_hex"] = mac_hex(mac);
   return fields;
+}
+
+std::string unusable_mac_reason(const MacAddress& mac) {
+  auto all = [&](std::uint8_t value) {
+    return std::all_of(mac.begin(), mac.end(), [&](auto b) { return b == value; });
+  };
+  if (all(0x00)) return "all zero";
+  if (all(0xFF)) return "all ones (FF)";
+  if (mac[0] & 0x01) return "a multicast address (bit 0 of the first byte set)";
+  return {};
+}
+
+void require_usable_mac(const MacAddress& mac, std::string_view source) {
+  auto reason = unusable_mac_reason(mac);
+  if (reason.empty()) return;
+  throw Error(ErrorCode::mac_invalid,
+              fmt::format("mac: {} from {} is {}, not a device identity; nothing was registered. Read the board "
+                          "again (check the cable), or give a unicast MAC",
+                          mac_colon(mac), source, reason),
+              "mac");
 }
 
 }  // namespace provision

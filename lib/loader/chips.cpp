@@ -8,6 +8,8 @@
 //     "SPI Controller" register summaries (SPI_MEM_* on the newer chips, SPI_* at 0x3FF42000 on the ESP32).
 #include "provision/loader/chips.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 namespace provision::loader {
@@ -35,7 +37,7 @@ const ChipFacts kChips[] = {
     // ESP32: no GET_SECURITY_INFO in its ROM; eFuse block 0 at 0x3FF5A000, MAC in EFUSE_BLK0_RDATA1 (word 0) and
     // RDATA2 (word 1, CRC in bits 16..23); FLASH_BEGIN has four words (no encrypted-write flag).
     {"esp32", "ESP32", {0x00F01D83}, 1, std::nullopt, 0, 0x3FF5A004, 0x3FF5A008, esp32_spi(), true, false, 4,
-     0x400, kRomCommands, "WiFi,BT,dual-core"},
+     0x400, kRomCommands, "WiFi,BT,dual-core", 16},
     // ESP32-S2: eFuse at 0x3F41A000, MAC_EFUSE_REG +0x044; GET_SECURITY_INFO without the chip id (12 bytes).
     {"esp32s2", "ESP32-S2", {0x000007C6}, 1, std::nullopt, 12, 0x3F41A044, 0x3F41A048, spi_mem(0x3F402000), true,
      true, 4, 0x400, kRomCommandsWithSecurity, "WiFi,single-core"},
@@ -88,6 +90,25 @@ MacAddress mac_from_efuse_words(std::uint32_t word0, std::uint32_t word1) {
   return {static_cast<std::uint8_t>(word1 >> 8), static_cast<std::uint8_t>(word1),
           static_cast<std::uint8_t>(word0 >> 24), static_cast<std::uint8_t>(word0 >> 16),
           static_cast<std::uint8_t>(word0 >> 8),  static_cast<std::uint8_t>(word0)};
+}
+
+std::uint8_t mac_crc8(const MacAddress& mac) {
+  std::uint8_t crc = 0;
+  for (auto byte : mac) {
+    crc ^= byte;
+    for (int bit = 0; bit < 8; ++bit) crc = (crc & 1) ? static_cast<std::uint8_t>((crc >> 1) ^ 0x8C) : crc >> 1;
+  }
+  return crc;
+}
+
+std::string efuse_mac_problem(const ChipFacts& chip, std::uint32_t word0, std::uint32_t word1) {
+  const MacAddress mac = mac_from_efuse_words(word0, word1);
+  if (auto reason = unusable_mac_reason(mac); !reason.empty()) return reason;
+  if (!chip.mac_crc_shift) return {};
+  const auto stored = static_cast<std::uint8_t>(word1 >> *chip.mac_crc_shift);
+  const auto computed = mac_crc8(mac);
+  if (stored == computed) return {};
+  return fmt::format("its eFuse CRC 0x{:02X} disagrees with the CRC-8 of the MAC (0x{:02X})", stored, computed);
 }
 
 std::optional<std::uint32_t> flash_size_from_jedec(std::uint32_t rdid_word) {

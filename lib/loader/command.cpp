@@ -14,7 +14,7 @@ namespace {
 constexpr std::array kCommands{
     CommandInfo{Command::flash_begin, "FLASH_BEGIN", TimeoutClass::erase_per_mb},
     CommandInfo{Command::flash_data, "FLASH_DATA", TimeoutClass::write_per_mb},
-    CommandInfo{Command::flash_end, "FLASH_END", TimeoutClass::fixed},
+    CommandInfo{Command::flash_end, "FLASH_END", TimeoutClass::fixed, false},
     CommandInfo{Command::mem_begin, "MEM_BEGIN", TimeoutClass::fixed},
     CommandInfo{Command::mem_end, "MEM_END", TimeoutClass::fixed},
     CommandInfo{Command::mem_data, "MEM_DATA", TimeoutClass::fixed},
@@ -24,10 +24,10 @@ constexpr std::array kCommands{
     CommandInfo{Command::spi_set_params, "SPI_SET_PARAMS", TimeoutClass::fixed},
     CommandInfo{Command::spi_attach, "SPI_ATTACH", TimeoutClass::fixed},
     CommandInfo{Command::read_flash_slow, "READ_FLASH_SLOW", TimeoutClass::fixed},
-    CommandInfo{Command::change_baudrate, "CHANGE_BAUDRATE", TimeoutClass::fixed},
+    CommandInfo{Command::change_baudrate, "CHANGE_BAUDRATE", TimeoutClass::fixed, false},
     CommandInfo{Command::flash_defl_begin, "FLASH_DEFL_BEGIN", TimeoutClass::erase_per_mb},
     CommandInfo{Command::flash_defl_data, "FLASH_DEFL_DATA", TimeoutClass::write_per_mb},
-    CommandInfo{Command::flash_defl_end, "FLASH_DEFL_END", TimeoutClass::fixed},
+    CommandInfo{Command::flash_defl_end, "FLASH_DEFL_END", TimeoutClass::fixed, false},
     CommandInfo{Command::spi_flash_md5, "SPI_FLASH_MD5", TimeoutClass::md5_per_mb},
     CommandInfo{Command::get_security_info, "GET_SECURITY_INFO", TimeoutClass::fixed},
 };
@@ -44,23 +44,25 @@ struct RomErrorText {
   std::uint8_t code;
   std::string_view text;
   std::string_view hint;
+  bool line_fault = false;  // the request arrived mangled: a resend may succeed
 };
 
 // ROM codes 0x05..0x0B: esptool docs "ROM Loader Error Codes"; 0xC0.. and 0xFF: the flasher stub's codes from
 // the same page, kept so a board running a stub is explained too.
 constexpr std::array kRomErrors{
     RomErrorText{0x05, "received message is invalid (parameters or length field)",
-                 "the chip may be another model than detected, or the request is malformed"},
+                 "the chip may be another model than detected, or the request is malformed", true},
     RomErrorText{0x06, "failed to act on received message",
                  "check the offset and size against the flash size, and that a write session was begun"},
-    RomErrorText{0x07, "invalid CRC in message", "the line corrupts data: try a lower --flash-baud or another cable"},
+    RomErrorText{0x07, "invalid CRC in message", "the line corrupts data: try a lower --flash-baud or another cable",
+                 true},
     RomErrorText{0x08, "flash write error (read-back differs from what was written)",
                  "the region was not erased or the flash is worn; erase it and write again"},
     RomErrorText{0x09, "flash read error (SPI read failed)", "check the offset against the flash size"},
     RomErrorText{0x0A, "flash read length error (request too long)", "read at most 64 bytes per READ_FLASH_SLOW"},
     RomErrorText{0x0B, "deflate error (compressed data is corrupt)", "write again, or use --no-compress"},
-    RomErrorText{0xC0, "bad data length", "the request is malformed"},
-    RomErrorText{0xC1, "bad data checksum", "the line corrupts data: try a lower --flash-baud"},
+    RomErrorText{0xC0, "bad data length", "the request is malformed", true},
+    RomErrorText{0xC1, "bad data checksum", "the line corrupts data: try a lower --flash-baud", true},
     RomErrorText{0xC2, "bad block size", "the request is malformed"},
     RomErrorText{0xC3, "invalid command", "the loader does not support this command"},
     RomErrorText{0xC4, "SPI operation failed", "check the flash chip and its wiring"},
@@ -209,6 +211,13 @@ Error rom_error(Command command, std::uint8_t code) {
   }
   return Error(ErrorCode::rom_error, fmt::format("the ROM loader refused {}: error 0x{:02X}, {}; {}",
                                                  command_name(command), code, rom_error_text(code), hint));
+}
+
+bool is_line_fault(std::uint8_t code) {
+  for (const auto& row : kRomErrors) {
+    if (row.code == code) return row.line_fault;
+  }
+  return true;  // no ROM sends this code: a status byte the line flipped
 }
 
 }  // namespace provision::loader

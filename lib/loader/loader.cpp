@@ -32,94 +32,6 @@ Error Loader::timeout_error(Command command, Millis timeout) const {
                "port");
 }
 
-asio::awaitable<std::optional<Response>> Loader::wait_response(Command command, Millis timeout) {
-  const auto deadline = Clock::now() + timeout;
-  const std::size_t status_bytes = chip_ ? chip_->status_bytes : 4;  // every ESP32-family ROM sends four
-  for (;;) {
-    while (decoder_.has_frame()) {
-      auto frame = decoder_.pop_frame();
-      if (frame.fault != SlipFault::none) {
-        ++damaged_frames_;
-        continue;
-      }
-      auto parsed = parse_response(frame.payload, status_bytes);
-      if (!parsed.response) {
-        last_problem_ = parsed.problem;  // boot noise between frames or a damaged packet: wait on
-        continue;
-      }
-      // A late answer to an earlier command (SYNC sends eight) is not this command's answer.
-      if (parsed.response->command != static_cast<std::uint8_t>(command)) continue;
-      co_return std::move(parsed.response);
-    }
-    auto now = Clock::now();
-    if (now >= deadline) co_return std::nullopt;
-    auto remaining = std::chrono::duration_cast<Millis>(deadline - now) + Millis(1);
-    std::size_t n = co_await link_.read_some(read_buffer_, remaining);
-    wire_bytes_ += n;
-    decoder_.feed(std::span(read_buffer_).first(n));
-  }
-}
-
-namespace {
-
-// FLASH_DATA and FLASH_DEFL_DATA carry, after the 8-byte request header and their own 16-byte header, the data.
-constexpr std::size_t kDataPayloadAt = 8 + 16;
-
-// The part of a SLIP frame that carries the raw bytes from `raw_from` on, up to the closing 0xC0 (escapes make
-// the frame's offsets differ from the raw ones).
-serial::SecretRanges frame_tail(std::span<const std::uint8_t> raw, std::size_t raw_from, std::size_t frame_size) {
-  std::size_t at = 1;  // the opening 0xC0
-  for (std::size_t i = 0; i < raw_from && i < raw.size(); ++i) at += (raw[i] == 0xC0 || raw[i] == 0xDB) ? 2 : 1;
-  return {{at, frame_size - 1}};
-}
-
-}  // namespace
-
-asio::awaitable<Response> Loader::command(Command command, std::span<const std::uint8_t> body,
-                                          std::uint32_t checksum, Millis timeout) {
-  const auto request = encode_request(command, body, checksum);
-  auto frame = slip_encode(request);
-  serial::SecretRanges secrets;
-  if (data_secret_ && (command == Command::flash_data || command == Command::flash_defl_data)) {
-    secrets = frame_tail(request, kDataPayloadAt, frame.size());
-  }
-  co_await link_.write(frame, secrets);
-  wire_bytes_ += frame.size();
-  auto response = co_await wait_response(command, timeout);
-  if (!response) throw timeout_error(command, timeout);
-  co_return std::move(*response);
-}
-
-asio::awaitable<Response> Loader::checked(Command command, std::span<const std::uint8_t> body,
-                                          std::uint32_t checksum) {
-  co_return co_await checked(command, body, checksum, command_timeout(command, 0));
-}
-
-asio::awaitable<Response> Loader::checked(Command command, std::span<const std::uint8_t> body,
-                                          std::uint32_t checksum, Millis timeout) {
-  auto response = co_await this->command(command, body, checksum, timeout);
-  if (!response.ok()) throw rom_error(command, response.error);
-  co_return response;
-}
-
-asio::awaitable<void> Loader::drain(Millis quiet) {
-  // co_await stays out of loop conditions and short-circuit operands: GCC 12 miscompiles some of those forms.
-  for (;;) {
-    std::size_t n = co_await link_.read_some(read_buffer_, quiet);
-    if (n == 0) break;
-  }
-  decoder_.reset();
-}
-
-asio::awaitable<bool> Loader::try_sync() {
-  auto body = sync_body();
-  auto frame = slip_encode(encode_request(Command::sync, body));
-  co_await link_.write(frame);
-  wire_bytes_ += frame.size();
-  auto response = co_await wait_response(Command::sync, command_timeout(Command::sync));
-  co_return response && response->ok();
-}
-
 asio::awaitable<void> Loader::connect(BeforeReset before, int attempts) {
   auto reset = make_reset(before);
   bool warned = false;
@@ -162,13 +74,11 @@ asio::awaitable<void> Loader::write_reg(std::uint32_t address, std::uint32_t val
   co_await checked(Command::write_reg, body);
 }
 
-asio::awaitable<ChipInfo> Loader::detect_chip() {
+asio::awaitable<ChipInfo> Loader::detect_once() {
   ChipInfo info;
   // The chip id is authoritative where the ROM has it (newer chips may reuse a magic value); ESP32 has no
   // GET_SECURITY_INFO and the ESP32-S2's answer carries no chip id.
-  auto request = slip_encode(encode_request(Command::get_security_info, {}));
-  co_await link_.write(request);
-  wire_bytes_ += request.size();
+  co_await send_request(Command::get_security_info, {}, 0);
   // No answer at all is tolerated too: some ROMs stay silent on a command they do not know.
   auto security = co_await wait_response(Command::get_security_info, command_timeout(Command::get_security_info));
   if (security && security->ok() && security->data.size() >= 20) {
@@ -181,12 +91,25 @@ asio::awaitable<ChipInfo> Loader::detect_chip() {
     info.facts = find_chip_by_magic(*info.magic);
     info.detected_by = "magic";
   }
+  co_return info;
+}
+
+asio::awaitable<ChipInfo> Loader::detect_chip() {
+  // ROM answers carry no checksum, so a flipped bit in a chip id could name another chip: two detections in a
+  // row must agree (three tries at most).
+  ChipInfo info = co_await detect_once();
+  for (int again = 0; again < 2; ++again) {
+    ChipInfo next = co_await detect_once();
+    bool agree = next.facts == info.facts;
+    info = next;
+    if (agree) break;
+  }
   if (!info.facts) {
     throw Error(ErrorCode::chip_unknown,
                 fmt::format("chip on {} is not one espprov knows: {}magic 0x{:08X} at 0x{:08X}; known: esp32, "
                             "esp32s2, esp32s3, esp32c2, esp32c3, esp32c6, esp32h2",
                             link_.name(), info.chip_id ? fmt::format("chip id {}, ", *info.chip_id) : "",
-                            *info.magic, kChipDetectMagicAddress),
+                            info.magic.value_or(0), kChipDetectMagicAddress),
                 "chip");
   }
   chip_ = info.facts;
@@ -198,22 +121,81 @@ asio::awaitable<void> Loader::require_chip() {
   if (!chip_) co_await detect_chip();
 }
 
-asio::awaitable<MacAddress> Loader::read_mac() {
-  co_await require_chip();
+asio::awaitable<std::pair<std::uint32_t, std::uint32_t>> Loader::read_mac_words() {
   auto word0 = co_await read_reg(chip_->mac_word0_address);
   auto word1 = co_await read_reg(chip_->mac_word1_address);
-  co_return mac_from_efuse_words(word0, word1);
+  co_return std::pair{word0, word1};
+}
+
+asio::awaitable<MacAddress> Loader::read_mac() {
+  co_await require_chip();
+  // A READ_REG answer has no checksum: one flipped bit is another board's identity. The words count only when
+  // two reads in a row agree (a bounded number of reads), then the chip's CRC and the unicast rules apply.
+  constexpr int kMacReads = 6;
+  auto previous = co_await read_mac_words();
+  bool agreed = false;
+  for (int read = 1; read < kMacReads && !agreed; ++read) {
+    auto next = co_await read_mac_words();
+    agreed = next == previous;
+    previous = next;
+  }
+  const auto [word0, word1] = previous;
+  const MacAddress mac = mac_from_efuse_words(word0, word1);
+  if (!agreed) {
+    throw Error(ErrorCode::protocol,
+                fmt::format("the MAC eFuse words of {} read differently {} times in a row (last {}); the line "
+                            "corrupts data: check the cable, or try a lower --baud",
+                            link_.name(), kMacReads, mac_colon(mac)),
+                "mac");
+  }
+  if (auto problem = efuse_mac_problem(*chip_, word0, word1); !problem.empty()) {
+    throw Error(ErrorCode::mac_invalid,
+                fmt::format("mac: the eFuse MAC of {} ({}) is not usable: {}; nothing was registered. Read the "
+                            "board again; if it persists the chip's eFuses are blank or damaged",
+                            link_.name(), mac_colon(mac), problem),
+                "mac");
+  }
+  co_return mac;
 }
 
 asio::awaitable<void> Loader::change_baud(unsigned baud) {
   if (baud == link_.baud()) co_return;
+  const unsigned old_baud = link_.baud();
   auto body = change_baudrate_body(baud, 0);
-  co_await checked(Command::change_baudrate, body);
-  link_.set_baud(baud);
-  // esptool waits 50 ms for the ROM to switch, then flushes what arrived at the old rate.
-  co_await link_.delay(Millis(50));
-  link_.discard_input();
-  decoder_.reset();
+  // Not resent blindly: when only the answer was lost the ROM already listens at the new rate. A refusal for a
+  // mangled request means it stayed; after a damaged answer or none, whichever rate answers SYNC is the ROM's.
+  for (int attempt = 0;; ++attempt) {
+    co_await send_request(Command::change_baudrate, body, 0);
+    auto reply = co_await await_reply(Command::change_baudrate, command_timeout(Command::change_baudrate));
+    const bool refused = reply.kind == ReplyKind::answer && !reply.response.ok();
+    if (refused && !is_line_fault(reply.response.error)) {
+      throw rom_error(Command::change_baudrate, reply.response.error);
+    }
+    if (!refused) {
+      link_.set_baud(baud);
+      // esptool waits 50 ms for the ROM to switch, then flushes what arrived at the old rate.
+      co_await link_.delay(Millis(50));
+      link_.discard_input();
+      decoder_.reset();
+      if (reply.kind == ReplyKind::answer) break;
+      bool at_new_rate = co_await try_sync();
+      if (at_new_rate) {
+        co_await drain(Millis(100));  // the further SYNC answers
+        break;
+      }
+      link_.set_baud(old_baud);
+    }
+    if (attempt == kMaxResends) {
+      throw Error(ErrorCode::device_timeout,
+                  fmt::format("{} did not take CHANGE_BAUDRATE to {} (sent {} times); the line corrupts data: check "
+                              "the cable, or keep --flash-baud at --baud",
+                              link_.name(), baud, attempt + 1),
+                  "port");
+    }
+    ++resends_;
+    progress(0, fmt::format("resend CHANGE_BAUDRATE ({} resends so far)", resends_));
+    co_await resync(Command::change_baudrate, command_timeout(Command::change_baudrate));
+  }
   progress(0, fmt::format("baud {}", baud));
 }
 
@@ -224,7 +206,19 @@ asio::awaitable<void> Loader::finish_session(bool run_user_code) {
                                 chip_->begin_has_encrypt_word);
   co_await checked(Command::flash_begin, begin);
   auto end = flash_end_body(run_user_code);
-  co_await checked(Command::flash_end, end);
+  // FLASH_END is not resent blindly: after a lost or damaged answer the ROM may already run the application,
+  // which the caller's next step (waiting for the firmware) confirms or refutes. A refusal of a mangled request
+  // means the ROM stayed: that one is sent again.
+  for (int attempt = 0;; ++attempt) {
+    co_await send_request(Command::flash_end, end, 0);
+    auto reply = co_await await_reply(Command::flash_end, command_timeout(Command::flash_end));
+    if (reply.kind != ReplyKind::answer || reply.response.ok()) co_return;
+    if (!is_line_fault(reply.response.error) || attempt == kMaxResends) {
+      throw rom_error(Command::flash_end, reply.response.error);
+    }
+    ++resends_;
+    co_await flush_line();
+  }
 }
 
 asio::awaitable<void> Loader::leave(AfterReset after) {

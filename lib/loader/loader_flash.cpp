@@ -22,6 +22,18 @@ constexpr std::uint8_t kSpiReadJedecId = 0x9F;
 constexpr std::uint32_t kSpiCmdUsr = 1u << 18;  // SPI_CMD: start the user-defined command, cleared when done
 constexpr std::uint32_t kSpiUsrCommand = 1u << 31;  // SPI_USR: command phase
 constexpr std::uint32_t kSpiUsrMiso = 1u << 28;     // SPI_USR: read (MISO) phase
+// A line that flips one byte in a thousand mangles a 1 KiB packet about every other time, one in a hundred
+// nearly always. When a packet exhausts its resends the write starts over with packets a quarter the size (the
+// ROM takes any packet size FLASH_BEGIN announces); below 64 bytes the framing would outweigh the data.
+constexpr std::uint32_t kSmallestPacket = 64;
+// The ROM's data checksum is one XOR byte: two flips of the same bit in a packet cancel out (about one 1 KiB packet
+// in fifty at one flipped byte in a thousand), and the ROM inflates or writes mangled data. A deflate error, or a
+// final MD5 that differs, starts the write over: at most this many times.
+constexpr int kMaxWriteRestarts = 3;
+constexpr std::uint8_t kRomDeflateError = 0x0B;
+// SPI_FLASH_MD5 asks per verification: an answer the line mangled differs from the data's MD5 by chance, the
+// flash's content differs every time.
+constexpr int kMd5Asks = 4;
 
 Bytes deflate(std::span<const std::uint8_t> data) {
   uLongf size = compressBound(static_cast<uLong>(data.size()));
@@ -111,10 +123,47 @@ asio::awaitable<std::string> Loader::flash_md5(std::uint32_t offset, std::uint32
   co_return text;
 }
 
+asio::awaitable<std::string> Loader::device_md5_differs(std::uint32_t offset, std::uint32_t size,
+                                                        const std::string& md5) {
+  std::string previous;
+  for (int ask = 0; ask < kMd5Asks; ++ask) {
+    std::optional<std::string> answer;
+    try {
+      answer = co_await flash_md5(offset, size);
+    } catch (const Error& error) {
+      if (error.code() != ErrorCode::protocol) throw;  // an answer that is no MD5: ask again
+    }
+    if (answer && *answer == md5) co_return std::string{};
+    if (answer && *answer == previous) co_return previous;  // the same other MD5 twice: the flash differs
+    if (answer) previous = *answer;
+  }
+  co_return previous.empty() ? std::string("no readable MD5") : previous;
+}
+
+asio::awaitable<void> Loader::write_adaptively(std::uint32_t offset, std::span<const std::uint8_t> data,
+                                               bool compress, std::uint32_t image_size) {
+  auto block = static_cast<std::uint32_t>(chip_->flash_write_block);
+  for (int restart = 0;; ++restart) {
+    std::optional<Error> failed;
+    try {
+      co_await write_blocks(offset, data, compress, image_size, block);
+    } catch (const Error& error) {
+      failed = error;
+    }
+    if (!failed) co_return;
+    const bool mangled = line_gave_up_ || last_refusal_ == kRomDeflateError;
+    if (!mangled || restart == kMaxWriteRestarts) throw *failed;
+    if (block / 4 >= kSmallestPacket) block /= 4;
+    ++resends_;
+    progress(0, fmt::format("the line mangled the data: writing again in packets of {} bytes", block));
+  }
+}
+
 asio::awaitable<void> Loader::write_blocks(std::uint32_t offset, std::span<const std::uint8_t> data, bool compress,
-                                           std::uint32_t image_size) {
-  const auto block = static_cast<std::uint32_t>(chip_->flash_write_block);
+                                           std::uint32_t image_size, std::uint32_t block) {
   const auto packets = static_cast<std::uint32_t>((data.size() + block - 1) / block);
+  // The smallest packets are the last resort on a bad line: they get twice the resends.
+  const int resends = block <= kSmallestPacket ? 2 * kMaxResends : kMaxResends;
   const Command begin_command = compress ? Command::flash_defl_begin : Command::flash_begin;
   const Command data_command = compress ? Command::flash_defl_data : Command::flash_data;
   // The ROM erases what FLASH_BEGIN announces; for a deflated write that is the image rounded up to whole
@@ -135,7 +184,7 @@ asio::awaitable<void> Loader::write_blocks(std::uint32_t offset, std::span<const
     }
     auto body = flash_data_body(sequence, chunk);
     auto timeout = command_timeout(data_command, std::size_t(double(chunk.size()) * inflation));
-    co_await checked(data_command, body, data_checksum(chunk), timeout);
+    co_await checked(data_command, body, data_checksum(chunk), timeout, resends);
     progress(double(sequence + 1) / packets, fmt::format("wrote {} of {} packets", sequence + 1, packets));
   }
 }
@@ -150,13 +199,18 @@ asio::awaitable<WriteResult> Loader::write_flash(std::uint32_t offset, std::span
   result.size = static_cast<std::uint32_t>(data.size());
   result.md5 = md5_hex(data);
   result.compressed = options.compress;
+  const auto resends_at_start = resends_;
   auto finish = [&] {
     result.bytes_on_wire = wire_bytes_ - wire_at_start;
+    result.resends = resends_ - resends_at_start;
     result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   };
-  std::string region_md5;
-  if (!options.force) region_md5 = co_await flash_md5(offset, result.size);
-  if (region_md5 == result.md5) {
+  bool holds_data = false;
+  if (!options.force) {
+    auto differs = co_await device_md5_differs(offset, result.size, result.md5);
+    holds_data = differs.empty();
+  }
+  if (holds_data) {
     result.skipped = result.verified = true;
     finish();
     report(progress_, {device_, "flash", StepState::skipped, 1, "region already holds the data (same MD5)"});
@@ -165,25 +219,31 @@ asio::awaitable<WriteResult> Loader::write_flash(std::uint32_t offset, std::span
   report(progress_, {device_, "flash", StepState::started, 0,
                      fmt::format("writing {} bytes at 0x{:X}{}", data.size(), offset,
                                  options.compress ? " (compressed)" : "")});
-  // Masked in the trace whether deflated or not: deflate hides nothing, anyone can inflate a trace.
+  // Masked in the trace whether deflated or not (deflate hides nothing, anyone can inflate a trace), until this
+  // write is over, the second write after a differing MD5 included.
   data_secret_ = options.secret;
-  std::exception_ptr failure;
-  try {
-    if (options.compress) {
-      auto packed = deflate(data);
-      co_await write_blocks(offset, packed, true, result.size);
-    } else {
-      co_await write_blocks(offset, data, false, result.size);
-    }
-  } catch (...) {
-    failure = std::current_exception();
+  struct SecretScope {
+    bool& flag;
+    ~SecretScope() { flag = false; }
+  } secret_scope{data_secret_};
+  if (options.compress) {
+    auto packed = deflate(data);
+    co_await write_adaptively(offset, packed, true, result.size);
+  } else {
+    co_await write_adaptively(offset, data, false, result.size);
   }
-  data_secret_ = false;
-  if (failure) std::rethrow_exception(failure);
   result.written = true;
   if (options.verify) {
-    auto device_md5 = co_await flash_md5(offset, result.size);
-    if (device_md5 != result.md5) {
+    auto device_md5 = co_await device_md5_differs(offset, result.size, result.md5);
+    if (!device_md5.empty()) {
+      // A packet mangled past the ROM's one-byte checksum: one more complete write, then the MD5 decides.
+      ++resends_;
+      progress(0, "the flash MD5 differs: writing once more");
+      const Bytes again = options.compress ? deflate(data) : Bytes(data.begin(), data.end());
+      co_await write_adaptively(offset, again, options.compress, result.size);
+      device_md5 = co_await device_md5_differs(offset, result.size, result.md5);
+    }
+    if (!device_md5.empty()) {
       throw Error(ErrorCode::flash_verify,
                   fmt::format("flash at 0x{:X} (+{} bytes) on {} has MD5 {}, the data written has {}; write again "
                               "with --force, try a lower --flash-baud, or check the flash",

@@ -52,6 +52,7 @@ Record write_fields(const WriteResult& result) {
   fields["verified"] = result.verified;
   fields["skipped"] = result.skipped;
   fields["bytes_on_wire"] = result.bytes_on_wire;
+  fields["resends"] = result.resends;
   fields["seconds"] = std::round(result.seconds * 1000.0) / 1000.0;
   return fields;
 }

@@ -4,27 +4,51 @@
 #include <array>
 
 #include "provision/error.hpp"
+#include "provision/identity.hpp"
 #include "provision/nvs.hpp"
+#include "provision/wifi_settings.hpp"
 
 namespace provision::nvs {
 namespace {
+
+// A record field is checked as strictly as the same value given on a command line (a file or a pipe is no more
+// trusted than a flag), and written in its normal form.
+using Normalize = std::string (*)(std::string_view);
+
+std::string as_is(std::string_view text) { return std::string(text); }
+std::string uuid_value(std::string_view text) { return normalize_uuid(text); }
+std::string psk_value(std::string_view text) { return normalize_psk(text); }
+std::string mac_value(std::string_view text) {
+  auto mac = parse_mac(text);
+  require_usable_mac(mac, "the record");
+  return mac_colon(mac);
+}
+std::string ssid_value(std::string_view text) {
+  wifi::validate_ssid(text);
+  return std::string(text);
+}
+std::string password_value(std::string_view text) {
+  wifi::validate_password(text, text.empty());
+  return std::string(text);
+}
 
 struct SchemaRow {
   std::string_view key;            // NVS key the firmware reads
   std::array<std::string_view, 2> record_fields;  // record fields, first present wins
   bool required;
+  Normalize normalize;
 };
 
 // The contract with the firmware: these keys, in this order, all NUL-terminated strings.
 constexpr std::array<SchemaRow, 8> kCredentialsSchema{{
-    {"uuid", {"uuid", ""}, true},
-    {"psk", {"psk", ""}, true},
-    {"mac", {"mac", ""}, true},
-    {"device_cert", {"certificate", "device_cert"}, false},
-    {"device_key", {"device_key", ""}, false},
-    {"ca_cert", {"ca_cert", ""}, false},
-    {"wifi_ssid", {"wifi_ssid", ""}, false},
-    {"wifi_password", {"wifi_password", ""}, false},
+    {"uuid", {"uuid", ""}, true, uuid_value},
+    {"psk", {"psk", ""}, true, psk_value},
+    {"mac", {"mac", ""}, true, mac_value},
+    {"device_cert", {"certificate", "device_cert"}, false, as_is},
+    {"device_key", {"device_key", ""}, false, as_is},
+    {"ca_cert", {"ca_cert", ""}, false, as_is},
+    {"wifi_ssid", {"wifi_ssid", ""}, false, ssid_value},
+    {"wifi_password", {"wifi_password", ""}, false, password_value},
 }};
 
 const Record* find_field(const Record& record, const SchemaRow& row) {
@@ -34,6 +58,16 @@ const Record* find_field(const Record& record, const SchemaRow& row) {
     if (it != record.end() && !it->is_null()) return &*it;
   }
   return nullptr;
+}
+
+std::string checked_value(const SchemaRow& row, const std::string& text) {
+  try {
+    return row.normalize(text);
+  } catch (const Error& error) {
+    // The validators name the flag's field; here the value came from the record's field.
+    throw Error(error.code(), fmt::format("record field '{}': {}", row.record_fields[0], error.what()),
+                std::string(row.record_fields[0]));
+  }
 }
 
 }  // namespace
@@ -60,7 +94,7 @@ Content credentials_content(const Record& record, std::string_view namespace_nam
                               value->type_name()),
                   std::string(row.record_fields[0]));
     }
-    const auto& text = value->get_ref<const std::string&>();
+    const std::string text = checked_value(row, value->get_ref<const std::string&>());
     if (text.size() + 1 > kMaxStringBytesV2) {
       throw Error(ErrorCode::nvs_limit,
                   fmt::format("{}: {} bytes with the NUL; an NVS string holds at most {}", row.key, text.size() + 1,

@@ -25,6 +25,13 @@ class ImageReader {
   ImageReader(std::span<const std::uint8_t> image, ReadReport& report) : image_(image), report_(report) {}
 
   std::vector<RawItem> read_pages() {
+    // An empty or cut-short file is no partition, even though it has no page that could fail a check.
+    if (image_.size() < kMinPartitionPages * kPageSize) {
+      problem("image_size", 0, std::nullopt,
+              fmt::format("image of {} bytes is shorter than the smallest NVS partition (0x{:X}: {} pages of 4096); "
+                          "the file is empty or cut short",
+                          image_.size(), kMinPartitionPages * kPageSize, kMinPartitionPages));
+    }
     if (image_.size() % kPageSize != 0) {
       problem("image_size", image_.size() / kPageSize, std::nullopt,
               fmt::format("image size {} is not a multiple of 4096; the last {} bytes are not a page", image_.size(),

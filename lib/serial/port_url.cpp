@@ -1,7 +1,8 @@
 // --port values: a device path, or socket:// / rfc2217:// URLs for remote rigs (pyserial's URL forms).
 #include <string>
 
-#include "provision/serial.hpp"
+#include "provision/error.hpp"
+#include "provision/serial/port_url.hpp"
 
 namespace provision::serial {
 namespace {

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -124,19 +125,32 @@ Ledger::Ledger(const std::filesystem::path& path) : path_(path) {
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
   // Create the file 0600 ourselves: SQLite would use the umask, and the ledger holds secrets. Its -wal and -shm
   // files take the database file's permissions.
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) {
+  file_fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (file_fd_ < 0) {
     throw Error(ErrorCode::ledger, fmt::format("ledger: cannot create {}; pass --ledger FILE in a writable folder",
                                                path.string()),
                 "ledger");
   }
-  ::fchmod(fd, 0600);
-  ::close(fd);
-  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
+  ::fchmod(file_fd_, 0600);
+  // Processes opening a new ledger at the same moment would race to switch it to WAL and create the schema;
+  // SQLite answers some of those races "database is locked" without waiting. One opener at a time does it.
+  ::flock(file_fd_, LOCK_EX);
+  try {
+    open_and_prepare();
+  } catch (...) {
+    ::flock(file_fd_, LOCK_UN);
+    ::close(file_fd_);
+    throw;
+  }
+  ::flock(file_fd_, LOCK_UN);
+}
+
+void Ledger::open_and_prepare() {
+  if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     db_ = nullptr;
-    throw Error(ErrorCode::ledger, fmt::format("ledger: cannot open {}: {}", path.string(), msg), "ledger");
+    throw Error(ErrorCode::ledger, fmt::format("ledger: cannot open {}: {}", path_.string(), msg), "ledger");
   }
   sqlite3_busy_timeout(db_, 10000);
   try {
@@ -150,7 +164,10 @@ Ledger::Ledger(const std::filesystem::path& path) : path_(path) {
   }
 }
 
-Ledger::~Ledger() { sqlite3_close(db_); }
+Ledger::~Ledger() {
+  sqlite3_close(db_);
+  if (file_fd_ >= 0) ::close(file_fd_);
+}
 
 void Ledger::exec(const char* sql) {
   char* err = nullptr;
@@ -200,7 +217,7 @@ void Ledger::complete_step(const std::string& mac, const std::string& step, cons
     Statement s(db_,
                 "UPDATE devices SET step = ?2, uuid = ?3, chip = ?4, record = ?5, updated_at = ?6 WHERE mac = ?1");
     s.bind(1, mac).bind(2, step).bind(3, field(record, "uuid")).bind(4, field(record, "chip"));
-    s.bind(5, record.dump()).bind(6, now);
+    s.bind(5, to_json_text(record)).bind(6, now);
     s.step();
   }
   insert_event(db_, mac, step, "done", now, "");
@@ -228,7 +245,7 @@ void Ledger::finish(const std::string& mac, const Record& record) {
     Statement s(db_,
                 "UPDATE devices SET status = 'done', step = 'verified', uuid = ?2, chip = ?3, record = ?4, "
                 "error_code = '', error_message = '', updated_at = ?5 WHERE mac = ?1");
-    s.bind(1, mac).bind(2, field(record, "uuid")).bind(3, field(record, "chip")).bind(4, record.dump());
+    s.bind(1, mac).bind(2, field(record, "uuid")).bind(3, field(record, "chip")).bind(4, to_json_text(record));
     s.bind(5, now);
     s.step();
   }

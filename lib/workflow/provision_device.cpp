@@ -124,7 +124,9 @@ asio::awaitable<void> DeviceRun::run_wifi_only() {
   co_await step("mac", [&]() -> asio::awaitable<void> {
     auto device = co_await wifi::info(*link_);
     record_["chip"] = device.chip;
-    merge_into(record_, mac_fields(parse_mac(device.mac)));
+    auto mac = parse_mac(device.mac);
+    require_usable_mac(mac, "the firmware's AT+INFO?");
+    merge_into(record_, mac_fields(mac));
     mac_ = text(record_, "mac");
     co_await resume_from_ledger();
     if (text(record_, "uuid").empty() && !device.uuid.empty()) record_["uuid"] = device.uuid;
@@ -279,6 +281,7 @@ asio::awaitable<void> DeviceRun::flash_image(const std::vector<std::uint8_t>& im
   record_["flash_skipped"] = result.skipped;
   record_["flash_verified"] = result.verified;
   record_["bytes_on_wire"] = loader_->bytes_on_wire();
+  record_["resends"] = loader_->resends();  // requests the line mangled and the loader sent again, this run
 }
 
 double DeviceRun::seconds_since(Clock::time_point start) {

@@ -202,3 +202,29 @@ TEST_CASE("claim checks the PoP, refuses a second user, and unbind lets another 
   CHECK(listing["owner"] == "bob");
   CHECK(listing["has_pop"] == true);
 }
+
+TEST_CASE("a TCP reset during the TLS handshake is ca_unreachable and retried", "[ca][loopback]") {
+  Listener listener;
+  std::atomic<int> resets{0};
+  constexpr int kRetries = 2;
+  std::thread resetter([&] {
+    for (int i = 0; i <= kRetries; ++i) {
+      int fd = ::accept(listener.fd, nullptr, nullptr);
+      char hello[512];
+      (void)::read(fd, hello, sizeof hello);  // the ClientHello: the handshake has begun
+      linger hard{1, 0};                       // close with RST, not FIN
+      ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+      ::close(fd);
+      ++resets;
+    }
+  });
+  ca::ClientOptions options;
+  options.url = "https://127.0.0.1:" + std::to_string(listener.port);
+  options.retries = kRetries;
+  options.backoff = std::chrono::milliseconds(10);
+  ca::Client client(options);
+  auto code = failure_of([&] { ca::run_register(client, identity(40)); });
+  resetter.join();
+  CHECK(code == ErrorCode::ca_unreachable);
+  CHECK(resets == kRetries + 1);  // every attempt was made
+}

@@ -75,3 +75,16 @@ TEST_CASE("nvs-keygen writes a 0600 key partition; --hmac-key reproduces the gol
   REQUIRE(result.exit_code == 0);
   CHECK(provision::read_file_bytes(temp / "h.bin") == provision::read_file_bytes(dir / "expected.bin"));
 }
+
+TEST_CASE("nvs-dump of an empty or short file is invalid, not a valid empty partition", "[nvs][cli]") {
+  test_support::TempDir temp;
+  provision::write_file_atomic(temp / "short.bin", std::vector<std::uint8_t>(0x2000, 0xFF));
+  for (const std::string& file : {std::string("/dev/null"), (temp / "short.bin").string()}) {
+    const auto result = run_process({bin_path("espprov").string(), "nvs-dump", file});
+    CHECK(result.exit_code == provision::exit_code_of(provision::ErrorCode::nvs_invalid));
+    const auto record = Record::parse(result.out);
+    CHECK(record["valid"] == false);
+    CHECK(record["error"]["message"].get<std::string>().find("shorter than the smallest NVS partition") !=
+          std::string::npos);
+  }
+}

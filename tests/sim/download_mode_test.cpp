@@ -1,5 +1,6 @@
 // The simulator's ROM download mode, driven over its pseudo-terminal by a test-side client.
 #include <openssl/evp.h>
+#include <zlib.h>
 
 #include <catch2/catch.hpp>
 #include <fstream>
@@ -213,4 +214,38 @@ TEST_CASE("sim: CHANGE_BAUDRATE is acknowledged and the link keeps working", "[s
   REQUIRE(client.sync() == 8);
   REQUIRE(client.must(0x0F, RomClient::words({921600, 0})).ok());
   CHECK(client.read_reg(0x40001000) == 0x2CE0806F);
+}
+
+TEST_CASE("sim: a data block sent again is acknowledged and applied once; one out of order is 0x05", "[sim]") {
+  SimRun sim(1, "esp32c3");
+  RomClient client(sim.devices()[0].port);
+  REQUIRE(client.sync() == 8);
+  Bytes data(3000);
+  std::uint32_t x = 12345;
+  for (auto& byte : data) {
+    x = x * 1103515245u + 12345u;  // random-looking bytes: the stream stays several 256-byte blocks long
+    byte = static_cast<std::uint8_t>(x >> 24);
+  }
+  uLongf packed_size = compressBound(data.size());
+  Bytes packed(packed_size);
+  compress2(packed.data(), &packed_size, data.data(), data.size(), 9);
+  packed.resize(packed_size);
+  const std::uint32_t block = 256;
+  const auto blocks = static_cast<std::uint32_t>((packed.size() + block - 1) / block);
+  REQUIRE(blocks >= 3);
+  REQUIRE(client.must(0x10, RomClient::words({static_cast<std::uint32_t>(data.size()), blocks, block, 0x100000}))
+              .ok());
+  auto send = [&](std::uint32_t seq) {
+    Bytes chunk(packed.begin() + seq * block, packed.begin() + std::min<std::size_t>(packed.size(), (seq + 1) * block));
+    Bytes packet = RomClient::words({static_cast<std::uint32_t>(chunk.size()), seq, 0, 0});
+    packet.insert(packet.end(), chunk.begin(), chunk.end());
+    return client.must(0x11, packet, RomClient::checksum(chunk));
+  };
+  CHECK(send(0).ok());
+  CHECK(send(0).ok());  // its answer was lost: the host sends it again
+  auto skipped = send(2);
+  CHECK(skipped.status == 1);
+  CHECK(skipped.error == 0x05);
+  for (std::uint32_t seq = 1; seq < blocks; ++seq) REQUIRE(send(seq).ok());
+  CHECK(client.flash_md5(0x100000, static_cast<std::uint32_t>(data.size())) == md5_hex(data));
 }

@@ -92,3 +92,17 @@ TEST_CASE("forget removes one device and its history, and leaves the others", "[
   CHECK(ledger.find("A0:B1:C2:D3:E4:F6"));
   CHECK(ledger.list().size() == 1);
 }
+
+TEST_CASE("16 processes opening a new ledger at the same moment all succeed", "[workflow][ledger][concurrency]") {
+  // Each round is a fresh file: the race is in creating the schema and switching to WAL.
+  for (int round = 0; round < 4; ++round) {
+    TempDir dir;
+    const auto path = (dir / "shared.db").string();
+    std::vector<std::unique_ptr<test_support::BackgroundProcess>> openers;
+    for (int i = 0; i < 16; ++i) {
+      openers.push_back(std::make_unique<test_support::BackgroundProcess>(std::vector<std::string>{
+          test_support::bin_path("espprov").string(), "ledger", "list", "--ledger", path}));
+    }
+    for (auto& opener : openers) CHECK(opener->wait_exit(std::chrono::seconds(60)) == 0);
+  }
+}

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "provision/identity.hpp"
@@ -47,6 +48,9 @@ struct ChipFacts {
   std::size_t flash_write_block = 0x400;  // FLASH_DATA packet size the ROM accepts
   std::uint32_t supported_commands = 0;   // bit n set = command code n is supported by this ROM
   std::string_view features;              // the family's radio/core features, comma-separated
+  // Bit position in MAC eFuse word 1 of a CRC-8 over the six MAC bytes, where the chip stores one (the ESP32:
+  // esp_crc8, CRC-8/MAXIM); the later chips protect the block with Reed-Solomon the ROM applies itself.
+  std::optional<unsigned> mac_crc_shift{};
 };
 
 std::span<const ChipFacts> all_chips();
@@ -57,6 +61,11 @@ bool supports(const ChipFacts& chip, Command command);
 
 // The factory MAC from the two eFuse words as the chip stores them (see ChipFacts).
 MacAddress mac_from_efuse_words(std::uint32_t word0, std::uint32_t word1);
+// CRC-8/MAXIM (reflected polynomial 0x8C, initial 0) over the MAC bytes in order: the ESP32 ROM's esp_crc8.
+std::uint8_t mac_crc8(const MacAddress& mac);
+// Why the two words cannot be this chip's factory MAC (its CRC disagrees, or the MAC is not a unicast
+// address), or empty when they can.
+std::string efuse_mac_problem(const ChipFacts& chip, std::uint32_t word0, std::uint32_t word1);
 
 // JEDEC RDID answer (SPI W0 after command 0x9F): manufacturer in bits 0..7, capacity code in bits 16..23.
 // Returns the flash size in bytes (2^capacity) when the code is plausible (1 MiB..128 MiB per JEDEC practice).

@@ -48,7 +48,14 @@ struct CommandInfo {
   Command code;
   std::string_view name;  // as the esptool docs spell it: "FLASH_BEGIN"
   TimeoutClass timeout_class;
+  // Safe to send again when the line mangled the exchange: the ROM doing it twice leaves the same state. Not so
+  // for FLASH_END (the ROM has left the loader) or CHANGE_BAUDRATE (the ROM may already listen at the new rate).
+  bool resendable = true;
 };
+
+// How often a request is sent again after a checksum error, a damaged or unparseable reply or a silence
+// (esptool: WRITE_BLOCK_ATTEMPTS = 3). Each resend is counted and reported; the final MD5 stays the judge.
+inline constexpr int kMaxResends = 4;
 
 const CommandInfo& command_info(Command command);
 std::string_view command_name(Command command);
@@ -110,6 +117,9 @@ ParsedResponse parse_response(std::span<const std::uint8_t> payload, std::size_t
 std::string_view rom_error_text(std::uint8_t code);
 // Error(rom_error) naming the command, the code and its meaning, with a hint of what to do.
 Error rom_error(Command command, std::uint8_t code);
+// True when the code says the request arrived mangled (invalid message, bad checksum, a code no ROM sends), so
+// sending it again may succeed; false for refusals that a resend would only repeat (flash read-back, bounds).
+bool is_line_fault(std::uint8_t code);
 
 // Little-endian helpers shared by the loader's parts.
 void put_u32(Bytes& out, std::uint32_t value);

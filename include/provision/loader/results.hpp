@@ -41,6 +41,7 @@ struct WriteResult {
   bool verified = false;        // the device's MD5 matched after writing (or before, when skipped)
   bool skipped = false;         // the region already held the data
   std::size_t bytes_on_wire = 0;  // both directions, SLIP-framed, for this operation
+  std::size_t resends = 0;        // requests sent again for this operation (see kMaxResends)
   double seconds = 0;
 };
 
