@@ -27,7 +27,7 @@ TEST_CASE("serve without --token-file or --no-auth does not start", "[ca][server
   init(dir);
   auto refused = test_support::run_process(serve_argv(dir, {}), "", std::chrono::seconds(10));
   CHECK_FALSE(refused.timed_out);
-  CHECK(refused.exit_code == 2);  // usage
+  CHECK(refused.exit_code == provision::exit_code_of(provision::ErrorCode::usage));
   CHECK(refused.err.find("--token-file") != std::string::npos);
   CHECK(refused.err.find("--no-auth") != std::string::npos);
 }
@@ -48,7 +48,7 @@ TEST_CASE("serve --http refuses an address other machines reach", "[ca][server]"
   argv[5] = "0.0.0.0:0";
   auto refused = test_support::run_process(argv, "", std::chrono::seconds(10));
   CHECK_FALSE(refused.timed_out);
-  CHECK(refused.exit_code == 2);
+  CHECK(refused.exit_code == provision::exit_code_of(provision::ErrorCode::usage));
   CHECK(refused.err.find("clear text") != std::string::npos);
 }
 
@@ -59,7 +59,7 @@ TEST_CASE("a second serve on the same registry refuses with a lock error", "[ca]
        "127.0.0.1:0", "--token-file", (server.dir / "token").string()},
       "", std::chrono::seconds(10));
   CHECK_FALSE(second.timed_out);
-  CHECK(second.exit_code == 4);  // io
+  CHECK(second.exit_code == provision::exit_code_of(provision::ErrorCode::io));
   CHECK(second.err.find("locked") != std::string::npos);
   ca::Client client(server.options());  // the first one is still serving
   CHECK_FALSE(ca::run_register(client, identity(40)).certificate.empty());

@@ -60,7 +60,7 @@ TEST_CASE("bad inputs exit non-zero with a JSON error naming the field", "[cli][
                                          {{"psk", "--psk", "abc"}, "psk"}}) {
     auto r = espprov(c.args);
     INFO(r.out << r.err);
-    CHECK(r.exit_code == 3);
+    CHECK(r.exit_code == provision::exit_code_of(provision::ErrorCode::bad_input));
     auto record = Record::parse(r.out);
     CHECK(record["ok"] == false);
     CHECK(record["error"]["code"] == "bad_input");
@@ -71,15 +71,15 @@ TEST_CASE("bad inputs exit non-zero with a JSON error naming the field", "[cli][
 
 TEST_CASE("an unknown flag is a usage error with exit code 2", "[cli][errors]") {
   auto r = espprov({"mac", "--nope"});
-  CHECK(r.exit_code == 2);
+  CHECK(r.exit_code == provision::exit_code_of(provision::ErrorCode::usage));
   CHECK(Record::parse(r.out)["error"]["code"] == "usage");
 }
 
 TEST_CASE("an earlier step's error passes through the pipe unchanged", "[cli][pipeline]") {
   auto bad = espprov({"mac", "--mac", "xyz"});
-  REQUIRE(bad.exit_code == 3);
+  REQUIRE(bad.exit_code == provision::exit_code_of(provision::ErrorCode::bad_input));
   auto next = espprov({"uuid", "--in", "-"}, bad.out);
-  CHECK(next.exit_code == 3);
+  CHECK(next.exit_code == provision::exit_code_of(provision::ErrorCode::bad_input));
   CHECK(Record::parse(next.out)["error"]["field"] == "mac");
 }
 

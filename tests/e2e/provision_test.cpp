@@ -128,7 +128,7 @@ TEST_CASE("provision: with the CA down the run stops at ca-register; the re-run 
                                   {"--ca-url", url, "--ca-bundle", bundle, "--ca-cert", bundle, "--token-file",
                                    ca.token_file(), "--ca-retries", "1", "--ca-timeout", "5"});
   auto first = run_process(argv, "", 120s);
-  CHECK(first.exit_code == 30);  // ca_unreachable
+  CHECK(first.exit_code == provision::exit_code_of(provision::ErrorCode::ca_unreachable));
   auto failed = e2e::records(first).at(0);
   CHECK(failed["failed_step"] == "ca-register");
   const std::string psk = failed["psk"];
@@ -177,7 +177,7 @@ TEST_CASE("provision: a wrong WiFi password fails with its exit code, and the co
   auto first = run_process(
       e2e::provision_argv(&ca, ledger_path(dir), {board.port}, {"--ssid", e2e::kLabSsid, "--password", "wrong-pass"}),
       "", 120s);
-  CHECK(first.exit_code == 52);  // wifi_wrong_password
+  CHECK(first.exit_code == provision::exit_code_of(provision::ErrorCode::wifi_wrong_password));
   auto failed = e2e::records(first).at(0);
   CHECK(failed["failed_step"] == "wifi");
   auto second = run_process(e2e::provision_argv(&ca, ledger_path(dir), {board.port}), "", 120s);
@@ -278,18 +278,19 @@ TEST_CASE("provision: bad flags are refused before any board is touched", "[e2e]
   auto espprov = test_support::bin_path("espprov").string();
   auto ns = run_process({espprov, "provision", "--port", "/dev/null", "--no-wifi", "--nvs-namespace",
                          "deviceprovisioning", "--ledger", ledger_path(dir)});
-  CHECK(ns.exit_code == 20);  // nvs_limit
+  CHECK(ns.exit_code == provision::exit_code_of(provision::ErrorCode::nvs_limit));
   CHECK(ns.err.find("15") != std::string::npos);
   auto http = run_process({espprov, "provision", "--port", "/dev/null", "--no-wifi", "--ca-url",
                            "http://127.0.0.1:9", "--trust-ca-response", "--ledger", ledger_path(dir)});
-  CHECK(http.exit_code == 32);  // ca_insecure
+  CHECK(http.exit_code == provision::exit_code_of(provision::ErrorCode::ca_insecure));
   auto no_anchor = run_process({espprov, "provision", "--port", "/dev/null", "--no-wifi", "--ca-url",
                                 "https://127.0.0.1:9", "--ledger", ledger_path(dir)});
-  CHECK(no_anchor.exit_code == 2);  // usage: the station must say which CA certificate it trusts
+  // the station must say which CA certificate it trusts
+  CHECK(no_anchor.exit_code == provision::exit_code_of(provision::ErrorCode::usage));
   CHECK(no_anchor.err.find("--ca-cert") != std::string::npos);
   auto pass = run_process({espprov, "provision", "--port", "/dev/null", "--ssid", "x", "--password", "short",
                            "--ledger", ledger_path(dir)});
-  CHECK(pass.exit_code == 3);
+  CHECK(pass.exit_code == provision::exit_code_of(provision::ErrorCode::bad_input));
   CHECK(pass.err.find("short") == std::string::npos);
   CHECK_FALSE(std::filesystem::exists(dir / "ledger.db"));
 }
@@ -310,7 +311,7 @@ TEST_CASE("provision: SIGTERM stops at the next step boundary, the ledger says w
     auto line = json::parse(run.read_line(60s));
     CHECK(line["error"]["code"] == "interrupted");
     CHECK(line["failed_step"] == "boot");  // the flash write in progress finished; the run stopped after it
-    CHECK(run.wait_exit(20s) == 61);
+    CHECK(run.wait_exit(20s) == provision::exit_code_of(provision::ErrorCode::interrupted));
   }
   provision::Ledger ledger(ledger_path(dir));
   auto entry = ledger.find(board.mac);
@@ -335,7 +336,7 @@ TEST_CASE("provision: --ports takes a glob, and one board's failure does not sto
                                                 {"--ports", (dir / "ttyBOARD*").string(), "--jobs", "2"}),
                             "", 120s);
   INFO(result.err);
-  CHECK(result.exit_code == 5);  // partial_failure
+  CHECK(result.exit_code == provision::exit_code_of(provision::ErrorCode::partial_failure));
   auto out = e2e::records(result);
   REQUIRE(out.size() == 4);
   int ok = 0;

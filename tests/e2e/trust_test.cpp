@@ -47,7 +47,7 @@ TEST_CASE("trust: a certificate from a CA other than --ca-cert is refused and no
   auto refused = run_process(station_argv(ca, dir, board.port, {"--ca-cert", (other / "ca" / "ca.pem").string()}),
                              "", 120s);
   INFO(refused.err);
-  CHECK(refused.exit_code == 43);  // ca_untrusted
+  CHECK(refused.exit_code == provision::exit_code_of(provision::ErrorCode::ca_untrusted));
   auto record = e2e::records(refused).at(0);
   CHECK(record["failed_step"] == "ca-register");
   CHECK(record["error"]["field"] == "ca_cert");
@@ -68,7 +68,8 @@ TEST_CASE("trust: --trust-ca-response pins the first CA certificate; another one
   replace_ca(ca);
   auto refused = run_process(station_argv(ca, dir, second.port, {"--trust-ca-response"}), "", 120s);
   INFO(refused.err);
-  CHECK(refused.exit_code == 43);  // ca_untrusted: not the pinned certificate
+  // not the pinned certificate
+  CHECK(refused.exit_code == provision::exit_code_of(provision::ErrorCode::ca_untrusted));
   CHECK(refused.out.find("--accept-new-ca") != std::string::npos);  // the error record says what to do
   CHECK(e2e::records(refused).at(0)["failed_step"] == "ca-register");
   CHECK_FALSE(e2e::flashed_credentials(second.flash).contains("uuid"));

@@ -103,7 +103,7 @@ TEST_CASE("espprov read-flash, erase-region and reset", "[loader][cli]") {
   CHECK(file_bytes(board.flash, 0x8000, 0x1000) == Bytes(0x1000, 0xFF));
 
   auto unaligned = with({"erase-region", "--offset", "0x8001", "--size", "0x1000"});
-  CHECK(unaligned.exit_code == 3);
+  CHECK(unaligned.exit_code == provision::exit_code_of(provision::ErrorCode::bad_input));
   CHECK(record_of(unaligned)["error"]["field"] == "offset");
 
   auto reset = espprov({"reset", "--port", board.port, "--before", "no-reset"});
@@ -120,9 +120,9 @@ TEST_CASE("espprov --trace shows the bytes; bad offsets and ports exit with thei
   CHECK(traced.err.find(" << ") != std::string::npos);
 
   auto bad = espprov({"flash", "--port", board.port, "--offset", "0x3G", "/dev/null"});
-  CHECK(bad.exit_code == 3);
+  CHECK(bad.exit_code == provision::exit_code_of(provision::ErrorCode::bad_input));
   CHECK(bad.err.find("0x3G") != std::string::npos);
 
   auto missing = espprov({"chip", "--port", "/dev/espprov-no-such-port"});
-  CHECK(missing.exit_code == 10);
+  CHECK(missing.exit_code == provision::exit_code_of(provision::ErrorCode::port_unavailable));
 }

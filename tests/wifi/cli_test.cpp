@@ -68,20 +68,21 @@ TEST_CASE("espprov wifi: failures exit with their codes and never print the pass
   SimRun sim(1, "esp32c3", {"--boot", "app", "--aps", wifi_test::write_hostile_aps(dir).string()});
   const auto& port = sim.devices()[0].port;
   auto wrong = espprov({"wifi", "--port", port, "--ssid", "espprov-lab", "--password", "Wrong-Secret-77", "--trace"});
-  CHECK(wrong.exit_code == 52);
+  CHECK(wrong.exit_code == provision::exit_code_of(provision::ErrorCode::wifi_wrong_password));
   CHECK(nlohmann::json::parse(wrong.out)["error"]["code"] == "wifi_wrong_password");
   CHECK(wrong.err.find("Wrong-Secret-77") == std::string::npos);
   CHECK(wrong.out.find("Wrong-Secret-77") == std::string::npos);
   auto missing = espprov({"wifi", "--port", port, "--ssid", "nowhere", "--password", "whatever12"});
-  CHECK(missing.exit_code == 53);
+  CHECK(missing.exit_code == provision::exit_code_of(provision::ErrorCode::wifi_ap_not_found));
   auto slow = espprov({"wifi", "--port", port, "--ssid", "silent-ap", "--password", "nobody answers",
                        "--connect-timeout", "0.8"});
-  CHECK(slow.exit_code == 54);
+  CHECK(slow.exit_code == provision::exit_code_of(provision::ErrorCode::wifi_timeout));
   auto bad = espprov({"wifi", "--port", "/dev/ttyUSB-espprov-none", "--ssid", "x", "--password", "short"});
-  CHECK(bad.exit_code == 3);  // checked before the (missing) port is opened
+  // checked before the (missing) port is opened
+  CHECK(bad.exit_code == provision::exit_code_of(provision::ErrorCode::bad_input));
   CHECK(nlohmann::json::parse(bad.out)["error"]["field"] == "password");
   auto none = espprov({"wifi", "--port", port, "--ssid", "x"});
-  CHECK(none.exit_code == 3);
+  CHECK(none.exit_code == provision::exit_code_of(provision::ErrorCode::bad_input));
   CHECK(none.err.find("--password-file") != std::string::npos);
 }
 
@@ -107,7 +108,7 @@ TEST_CASE("espprov wifi: saved-network subcommands, the ssid from the record, Im
   REQUIRE(scan.exit_code == 0);
   CHECK(scan.out.find("ABCDEFGHIJKLMNOPQRSTUVWXYZ012345") != std::string::npos);
   auto gone = espprov({"wifi", "delete", "--port", port, "--ssid", "not saved"});
-  CHECK(gone.exit_code == 51);
+  CHECK(gone.exit_code == provision::exit_code_of(provision::ErrorCode::firmware_error));
 
   const auto& ap = wifi_test::hostile_aps()[3];  // UTF-8 SSID
   nlohmann::json record{{"port", port}, {"wifi_ssid", ap.ssid}, {"wifi_password", ap.password}};
@@ -123,7 +124,7 @@ TEST_CASE("espprov wifi: saved-network subcommands, the ssid from the record, Im
   CHECK(nlohmann::json::parse(autodetect.out)["wifi_protocol"] == "improv");
   auto wrong = espprov({"wifi", "--port", port, "--ssid", "espprov-lab", "--password", "Wrong-Secret-77",
                         "--protocol", "improv"});
-  CHECK(wrong.exit_code == 55);
+  CHECK(wrong.exit_code == provision::exit_code_of(provision::ErrorCode::wifi_failed));
   CHECK(wrong.err.find("unable to connect") != std::string::npos);
   auto info = espprov({"info", "--port", port, "--protocol", "improv"});
   REQUIRE(info.exit_code == 0);
