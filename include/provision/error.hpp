@@ -14,6 +14,7 @@ enum class ErrorCode {
   bad_input,          // a value is malformed or out of range (field names it)
   io,                 // a local file could not be read or written
   partial_failure,    // batch: some devices/rows failed, the others succeeded
+  record_mismatch,    // an input file differs from the record it came with (digest, size)
   internal,           // a bug: please report
   // serial transport and ROM loader
   port_unavailable,   // the serial port cannot be opened
@@ -23,9 +24,13 @@ enum class ErrorCode {
   chip_unknown,       // detection value matches no known chip
   flash_verify,       // MD5 of flash differs from the data written
   mac_invalid,        // the MAC read or given is no device identity (zero, all ones, multicast, bad eFuse CRC)
+  wrong_board,        // the board on the port is not the one the record names (its MAC differs)
+  port_gone,          // the serial port disappeared during the run (board unplugged)
+  secure_download,    // the chip is in secure download mode and refuses the operation
   // NVS
   nvs_limit,          // content exceeds an NVS limit (name length, string size, partition size)
   nvs_invalid,        // an image failed validation (CRC, structure)
+  flash_encrypted,    // flash encryption is on: the write would leave a partition the firmware cannot read
   // certificate authority
   ca_unreachable,     // connect/TLS/timeout talking to the CA
   ca_tls,             // TLS handshake or peer verification failed
@@ -53,6 +58,13 @@ enum class ErrorCode {
   // workflow
   ledger,             // ledger database problem
   interrupted,        // stopped by a signal; the ledger records where
+  ledger_busy,        // another station holds this board in the shared ledger
+  database_unavailable,  // the database (ledger or CA registry) cannot be reached
+  // device connectivity (MQTT with the device's own identity)
+  mqtt_tls,           // the board's TLS session with the broker failed
+  mqtt_auth,          // the broker refused the board's identity or topic
+  mqtt_network,       // the board could not reach the broker
+  mqtt_timeout,       // no connection or birth message within the timeout
 };
 
 struct ErrorInfo {
