@@ -62,6 +62,8 @@ Device::Device(const DeviceConfig& config, std::unique_ptr<FlashImage> flash, co
   master_fd_ = pty.master_fd;
   held_slave_fd_ = pty.held_slave_fd;
   port_ = pty.port;
+  flash_->power_cut() = PowerCut(config.seed * 0x2545F4914F6CDD1Dull + static_cast<std::uint64_t>(config.index));
+  if (config.faults.power_cut_after_ops) flash_->power_cut().arm(*config.faults.power_cut_after_ops);
   reset_into(config.boot_mode, Clock::now());
 }
 
@@ -99,6 +101,7 @@ void Device::reset_into(DeviceMode mode, Clock::time_point now, ResetOrigin orig
   pending_baud_.reset();
   pending_restart_.reset();
   stalled_ = false;
+  flash_->power_cut().restore_power();  // a reset is the power coming back: the board boots from what is in flash
   baud_ = kRomBaud;
   mode_ = mode;
   booting_ = true;
@@ -183,10 +186,26 @@ void Device::process_input(Clock::time_point now) {
     }
     if (auto frame = slip_.feed(byte)) {
       handle_loader_frame(*frame, now);
+      if (!flash_->power_cut().powered()) break;
       if (pending_baud_ || pending_restart_) break;  // the rest waits until the reply has left
     }
   }
   if (!console_bytes.empty() && app_) app_->on_console_bytes(console_bytes, now);
+  check_power();
+}
+
+// After a power cut the board is off: nothing more leaves it (the UART stops with the supply) and nothing is read.
+bool Device::check_power() {
+  if (flash_->power_cut().powered()) return true;
+  if (!stalled_) {
+    app_.reset();
+    loader_.reset();
+    tx_queue_.clear();
+    pending_baud_.reset();
+    pending_restart_.reset();
+    stalled_ = true;
+  }
+  return false;
 }
 
 void Device::handle_loader_frame(const Bytes& frame, Clock::time_point now) {
@@ -247,6 +266,7 @@ void Device::service(Clock::time_point now) {
   }
   process_input(now);
   if (app_) app_->poll(now);
+  if (!check_power()) return;
   flush_output(now);
   apply_pending_actions(now);
   if (!booting_ && mode_ == DeviceMode::download) process_input(now);

@@ -29,6 +29,7 @@ struct FaultInjection {
   std::uint64_t reset_after_bytes = 0;  // received bytes before one spontaneous reset (0 = never)
   std::uint64_t stall_after_bytes = 0;  // received bytes before the device goes silent until reset (0 = never)
   bool rom_only = false;  // drop/corrupt only while in download mode (the ROM protocol), not the app's console
+  std::optional<std::uint64_t> power_cut_after_ops;  // flash program/erase operations before a power cut
 };
 
 struct DeviceConfig {
@@ -77,6 +78,11 @@ class Device {
   // Reset as a reset circuit does it: GPIO0 low (download) or released (app).
   enum class ResetOrigin { chip, host_lines };
   void reset_into(DeviceMode mode, Clock::time_point now, ResetOrigin origin = ResetOrigin::chip);
+  // The flash-level power cut (power_cut.hpp): after it the board is off (silent, input lost) until a reset.
+  void arm_power_cut(std::uint64_t operations) { flash_->power_cut().arm(operations); }
+  void disarm_power_cut() { flash_->power_cut().disarm(); }
+  std::uint64_t flash_operations() const { return flash_->power_cut().operations(); }
+  bool powered() const { return flash_->power_cut().powered(); }
   // Unplugs the board: its pty is handed over and this device no longer owns it.
   PtyHandle release_pty();
 
@@ -92,6 +98,7 @@ class Device {
   void finish_boot(Clock::time_point now);
   void apply_pending_actions(Clock::time_point now);
   void count_received_byte(Clock::time_point now);
+  bool check_power();
 
   DeviceConfig config_;
   std::unique_ptr<FlashImage> flash_;

@@ -49,15 +49,12 @@ bool FlashImage::read(std::uint32_t address, void* out, std::size_t length) cons
 
 bool FlashImage::program(std::uint32_t address, const void* data, std::size_t length) {
   if (!contains(address, length)) return false;
-  const auto* in = static_cast<const std::uint8_t*>(data);
-  for (std::size_t i = 0; i < length; ++i) bytes_[address + i] &= in[i];
-  return true;
+  return power_cut_.program(bytes_ + address, static_cast<const std::uint8_t*>(data), length);
 }
 
 bool FlashImage::erase(std::uint32_t address, std::size_t length) {
   if (address % kSectorBytes != 0 || length % kSectorBytes != 0 || !contains(address, length)) return false;
-  std::memset(bytes_ + address, 0xFF, length);
-  return true;
+  return power_cut_.erase(bytes_ + address, length, kSectorBytes);
 }
 
 double FlashImage::erase_time_ms(std::uint32_t address, std::uint32_t length) {

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <string>
 
+#include "power_cut.hpp"
+
 namespace sim {
 
 inline constexpr std::uint32_t kSectorBytes = 4096;
@@ -37,6 +39,10 @@ class FlashImage {
   bool program(std::uint32_t address, const void* data, std::size_t length);
   // Sets whole sectors to 0xFF; address and length must be sector aligned.
   bool erase(std::uint32_t address, std::size_t length);
+  // Both go through the power-cut fault: false (and part of the operation done) when the power goes off in it,
+  // false (nothing done) while it is off.
+  PowerCut& power_cut() { return power_cut_; }
+  const PowerCut& power_cut() const { return power_cut_; }
   const std::uint8_t* data() const { return bytes_; }
 
   // Datasheet time for erasing [address, address+length) sector-aligned: 64 KiB blocks where aligned, else sectors.
@@ -49,6 +55,7 @@ class FlashImage {
   std::uint8_t* bytes_ = nullptr;
   int fd_ = -1;
   bool created_ = false;
+  PowerCut power_cut_;
 };
 
 }  // namespace sim

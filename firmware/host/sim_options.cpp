@@ -69,7 +69,9 @@ std::string usage_text() {
          "  --fault-corrupt P      flip one bit of each byte with probability P\n"
          "  --fault-reset-after K  reset once after K received bytes\n"
          "  --fault-stall K        stop answering after K received bytes, until reset\n"
-         "  --fault-scope all|rom  where drops and corruption apply: every byte (default) or only in download mode\n";
+         "  --fault-scope all|rom  where drops and corruption apply: every byte (default) or only in download mode\n"
+         "  --fault-power-cut-after N  cut the power in the flash operation after N program/erase operations\n"
+         "                         (a program leaves part of its bits, an erase random bits); off until reset\n";
 }
 
 std::variant<SimOptions, UsageRequest> parse_sim_options(int argc, char** argv) {
@@ -118,6 +120,8 @@ std::variant<SimOptions, UsageRequest> parse_sim_options(int argc, char** argv) 
     } else if (flag == "--fault-scope") {
       if (value != "all" && value != "rom") throw std::invalid_argument("--fault-scope expects all or rom");
       options.faults.rom_only = value == "rom";
+    } else if (flag == "--fault-power-cut-after") {
+      options.faults.power_cut_after_ops = parse_number(flag, value);
     } else if (flag == "--fault-stall") {
       options.faults.stall_after_bytes = parse_number(flag, value);
     } else {

@@ -55,6 +55,31 @@ std::unique_ptr<Device> Simulator::make_board(int index, const std::array<std::u
 }
 
 // An operator unplugs the board on this port and plugs in a blank one: same port, another MAC, a new flash image.
+// `flash-ops <target>`: program/erase operations each board's flash has started since the simulator began (a test
+// takes the difference around a command), and whether the board has power.
+std::string Simulator::flash_operations(const std::vector<Device*>& devices) const {
+  nlohmann::json list = nlohmann::json::array();
+  for (const Device* device : devices) {
+    list.push_back({{"index", device->config().index},
+                    {"operations", device->flash_operations()},
+                    {"powered", device->powered()}});
+  }
+  return list.dump();
+}
+
+// `power-cut <target> <N>`: the next N flash operations complete and the one after is cut; `power-cut <target> off`.
+std::string Simulator::arm_power_cut(const std::vector<Device*>& devices, const std::string& count) {
+  if (count == "off") {
+    for (Device* device : devices) device->disarm_power_cut();
+    return "ok";
+  }
+  if (count.empty() || count.find_first_not_of("0123456789") != std::string::npos || count.size() > 18) {
+    return "error: power-cut expects a number of flash operations or off, not '" + count + "'";
+  }
+  for (Device* device : devices) device->arm_power_cut(std::stoull(count));
+  return "ok";
+}
+
 std::string Simulator::swap_board(Device* device) {
   for (auto& slot : devices_) {
     if (slot.get() != device) continue;
@@ -109,11 +134,17 @@ std::string Simulator::handle_control(const std::string& line) {
     }
     return list.dump();
   }
-  if (verb != "download" && verb != "reset" && verb != "swap") {
-    return "error: unknown command '" + verb + "' (download, reset, swap, list)";
+  if (verb != "download" && verb != "reset" && verb != "swap" && verb != "power-cut" && verb != "flash-ops") {
+    return "error: unknown command '" + verb + "' (download, reset, swap, list, power-cut, flash-ops)";
   }
   auto selected = select_devices(target);
   if (selected.empty()) return "error: no device '" + target + "' (index, port, MAC or all)";
+  if (verb == "flash-ops") return flash_operations(selected);
+  if (verb == "power-cut") {
+    std::string count;
+    words >> count;
+    return arm_power_cut(selected, count);
+  }
   if (verb == "swap") {
     if (target == "all" || selected.size() != 1) return "error: swap takes one device (index, port or MAC), not '" + target + "'";
     return swap_board(selected.front());

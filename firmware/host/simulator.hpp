@@ -27,6 +27,8 @@ class Simulator {
   std::string handle_control(const std::string& line);
   std::unique_ptr<Device> make_board(int index, const std::array<std::uint8_t, 6>& mac, PtyHandle* pty);
   std::string swap_board(Device* device);
+  std::string flash_operations(const std::vector<Device*>& devices) const;
+  std::string arm_power_cut(const std::vector<Device*>& devices, const std::string& count);
   std::vector<Device*> select_devices(const std::string& target);
   void handle_signals();
 

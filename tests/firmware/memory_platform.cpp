@@ -15,18 +15,15 @@ bool MemoryPlatform::flash_read(std::uint32_t address, void* out, std::size_t le
 
 bool MemoryPlatform::flash_write(std::uint32_t address, const void* data, std::size_t length) {
   if (fail_writes_ || std::uint64_t{address} + length > flash_.size()) return false;
-  const auto* bytes = static_cast<const std::uint8_t*>(data);
-  for (std::size_t i = 0; i < length; ++i) flash_[address + i] &= bytes[i];  // NOR: only clears bits
   ++flash_writes_;
-  return true;
+  return power_cut_.program(flash_.data() + address, static_cast<const std::uint8_t*>(data), length);
 }
 
 bool MemoryPlatform::flash_erase(std::uint32_t address, std::size_t length) {
   if (fail_writes_ || address % 4096 || length % 4096 || std::uint64_t{address} + length > flash_.size()) {
     return false;
   }
-  std::memset(flash_.data() + address, 0xFF, length);
-  return true;
+  return power_cut_.erase(flash_.data() + address, length);
 }
 
 void MemoryPlatform::random_bytes(std::uint8_t* out, std::size_t length) {

@@ -11,6 +11,7 @@
 
 #include "fw/firmware.hpp"
 #include "fw/platform.hpp"
+#include "power_cut.hpp"
 
 namespace fwtest {
 
@@ -53,6 +54,8 @@ class MemoryPlatform : public fw::Platform {
   int disconnect_calls() const { return disconnect_calls_; }
   int flash_writes() const { return flash_writes_; }
   void fail_flash_writes(bool fail) { fail_writes_ = fail; }
+  // The simulator's flash-level power cut, on this flash.
+  sim::PowerCut& power_cut() { return power_cut_; }
 
  private:
   struct PendingConnect {
@@ -70,6 +73,7 @@ class MemoryPlatform : public fw::Platform {
   int disconnect_calls_ = 0;
   int flash_writes_ = 0;
   bool fail_writes_ = false;
+  sim::PowerCut power_cut_;
 };
 
 // A device: the platform plus a firmware booted on it; reboot() starts a fresh Firmware over the same flash.

@@ -21,6 +21,9 @@ Credentials credentials_from_nvs(const nvs::NvsImage& image, const std::string& 
 Credentials read_credentials(Platform& platform, const Partition& partition, const std::string& ns) {
   std::vector<std::uint8_t> bytes(partition.size);
   if (partition.size == 0 || !platform.flash_read(partition.offset, bytes.data(), bytes.size())) return {};
+  // The station writes the partition in one go and the firmware never repairs it (read-only): an image that did
+  // not arrive whole (the station's flash was cut) is no identity at all, not half of one.
+  if (!nvs::image_is_whole(bytes.data(), bytes.size())) return {};
   return credentials_from_nvs(nvs::NvsImage::parse(bytes.data(), bytes.size()), ns);
 }
 

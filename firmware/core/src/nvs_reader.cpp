@@ -31,7 +31,70 @@ std::optional<std::string> read_payload(const std::uint8_t* page, std::size_t fi
   return std::string(reinterpret_cast<const char*>(data), size);
 }
 
+// A written header whose data entries are all written and match the data CRC it carries.
+bool variable_item_complete(const std::uint8_t* page, std::size_t first, std::size_t span) {
+  for (std::size_t j = first + 1; j < first + span; ++j) {
+    if (entry_state(page, j) != EntryState::written) return false;
+  }
+  const std::uint8_t* header = entry_at(page, first);
+  const std::size_t size = read_u16(header + 24);
+  if (size > (span - 1) * kEntrySize) return false;
+  return nvs_crc32(entry_at(page, first + 1), size) == read_u32(header + 28);
+}
+
 }  // namespace
+
+std::vector<EntryRange> unreadable_entries(const std::uint8_t* page) {
+  std::vector<EntryRange> doomed;
+  std::size_t i = 0;
+  while (i < kEntriesPerPage) {
+    const EntryState state = entry_state(page, i);
+    const std::uint8_t* entry = entry_at(page, i);
+    if (state == EntryState::erased) {
+      ++i;
+      continue;
+    }
+    if (state == EntryState::empty || state == EntryState::illegal) {
+      // EMPTY but not blank: programmed, then the cut came before its bitmap bits (nvs_flash: "half-written").
+      if (state == EntryState::illegal || !all_erased(entry, kEntrySize)) doomed.push_back({i, 1});
+      ++i;
+      continue;
+    }
+    const std::size_t span = entry[2];
+    const bool header_ok = read_u32(entry + 4) == entry_crc(entry) && span != 0 && i + span <= kEntriesPerPage;
+    if (!header_ok || (!has_data_entries(entry[1]) && span != 1)) {
+      // A torn header, or a data entry left WRITTEN when its header was erased first: one entry at a time.
+      doomed.push_back({i, 1});
+      ++i;
+      continue;
+    }
+    if (has_data_entries(entry[1]) && !variable_item_complete(page, i, span)) {
+      // Partly written (bitmap cut) or partly erased: the whole item goes, as nvs_flash's eraseEntryAndSpan.
+      doomed.push_back({i, span});
+    }
+    i += span;
+  }
+  return doomed;
+}
+
+
+bool image_is_whole(const std::uint8_t* bytes, std::size_t size) {
+  const NvsImage image = NvsImage::parse(bytes, size);
+  const PageInfo* newest = nullptr;
+  std::size_t active = 0;
+  for (const auto& page : image.pages()) {
+    if (!page.valid) return false;
+    if (page.state == PageState::empty) continue;
+    if (!unreadable_entries(bytes + page.index * kPageSize).empty()) return false;
+    if (page.state == PageState::active) ++active;
+    if (!newest || page.seq > newest->seq) newest = &page;
+  }
+  if (!newest || active != 1 || newest->state != PageState::active) return false;
+  // A writer in one go opens a page for an item that did not fit the last one: an empty newest page is a cut that
+  // came between its header and its bitmap.
+  return std::any_of(image.items().begin(), image.items().end(),
+                     [&](const ItemRecord& item) { return item.page == newest->index; });
+}
 
 NvsImage NvsImage::parse(const std::uint8_t* bytes, std::size_t size) {
   NvsImage image;

@@ -22,23 +22,8 @@ bool NvsStore::load() {
   mirror_.assign(size_, 0xFF);
   if (!platform_.flash_read(offset_, mirror_.data(), mirror_.size())) return false;
   reparse();
-  for (const auto& page : image_.pages()) {
-    if (!page.valid && !erase_page(page.index)) return false;
-  }
-  reparse();
-  // Two active pages can only come from an interrupted page switch: keep the newest one open.
-  std::optional<std::size_t> newest;
-  for (const auto& page : image_.pages()) {
-    if (page.state != PageState::active) continue;
-    if (newest && image_.pages()[*newest].seq > page.seq) {
-      if (!write_page_state(page.index, PageState::full)) return false;
-      continue;
-    }
-    if (newest && !write_page_state(*newest, PageState::full)) return false;
-    newest = page.index;
-  }
-  reparse();
-  return true;
+  return erase_invalid_pages() && clean_page_entries() && finish_interrupted_compaction() &&
+         close_extra_active_pages() && erase_duplicate_items() && erase_incomplete_blobs();
 }
 
 std::optional<std::string> NvsStore::get_string(const std::string& ns, const std::string& key) const {
@@ -238,13 +223,17 @@ bool NvsStore::open_new_page() {
   }
   if (empty.size() == 1) return compact_into_spare();
   if (empty.empty()) return false;
+  return write_page_header(empty.front(), PageState::active);
+}
+
+bool NvsStore::write_page_header(std::size_t page, PageState state) {
   std::uint8_t header[32];
   std::memset(header, 0xFF, sizeof header);
-  write_u32(header, static_cast<std::uint32_t>(PageState::active));
+  write_u32(header, static_cast<std::uint32_t>(state));
   write_u32(header + 4, next_seq());
   header[8] = kFormatVersion2;
   write_u32(header + 28, header_crc(header));
-  if (!write_bytes(empty.front() * kPageSize, header, sizeof header)) return false;
+  if (!write_bytes(page * kPageSize, header, sizeof header)) return false;
   reparse();
   return true;
 }
@@ -262,24 +251,23 @@ bool NvsStore::compact_into_spare() {
   }
   if (!victim) return false;  // every entry is live: the partition is full
   const std::size_t from = victim->index;
-  if (!write_page_state(from, PageState::freeing)) return false;
+  // FREEING first: a cut from here on is finished at the next load (finish_interrupted_compaction).
+  return write_page_state(from, PageState::freeing) && write_page_header(spare, PageState::active) &&
+         copy_items(from, spare);
+}
+
+// Copies the live items of page `from` to the start of the freshly opened page `to`, then erases `from`.
+bool NvsStore::copy_items(std::size_t from, std::size_t to) {
   std::vector<ItemRecord> live;
   for (const auto& item : image_.items()) {
     if (item.page == from) live.push_back(item);
   }
-  std::uint8_t header[32];
-  std::memset(header, 0xFF, sizeof header);
-  write_u32(header, static_cast<std::uint32_t>(PageState::active));
-  write_u32(header + 4, next_seq());
-  header[8] = kFormatVersion2;
-  write_u32(header + 28, header_crc(header));
-  if (!write_bytes(spare * kPageSize, header, sizeof header)) return false;
   std::size_t next = 0;
   for (const auto& item : live) {
     const std::uint8_t* source = entry_at(mirror_.data() + from * kPageSize, item.entry);
     std::vector<std::uint8_t> entries(source, source + item.span * kEntrySize);
-    if (!write_bytes(spare * kPageSize + kFirstEntryOffset + next * kEntrySize, entries.data(), entries.size()) ||
-        !set_entry_states(spare, next, item.span, EntryState::written)) {
+    if (!write_bytes(to * kPageSize + kFirstEntryOffset + next * kEntrySize, entries.data(), entries.size()) ||
+        !set_entry_states(to, next, item.span, EntryState::written)) {
       return false;
     }
     next += item.span;

@@ -105,7 +105,7 @@ Outcome ProvisioningService::factory_reset() {
   pending_ssid_.reset();
   pending_password_.clear();
   status_ = WifiStatus{};
-  if (!store_ || !store_->erase_namespace(SavedNetworks::kNamespace)) return Outcome::flash;
+  if (!store_ || !SavedNetworks::erase(*store_)) return Outcome::flash;
   return Outcome::ok;
 }
 

@@ -31,7 +31,8 @@ struct Credentials {
 // Reads the credentials from an NVS image; missing keys stay empty.
 Credentials credentials_from_nvs(const nvs::NvsImage& image, const std::string& ns);
 
-// Reads the partition from flash and parses it.
+// Reads the partition from flash and parses it; an image that did not arrive whole (nvs::image_is_whole) gives
+// no credentials.
 Credentials read_credentials(Platform& platform, const Partition& partition, const std::string& ns);
 
 constexpr std::size_t kPopBytes = 32;

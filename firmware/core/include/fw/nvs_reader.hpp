@@ -62,4 +62,18 @@ class NvsImage {
   std::map<std::string, std::uint8_t> namespaces_;
 };
 
+struct EntryRange {
+  std::size_t first = 0;
+  std::size_t count = 1;
+};
+// The entries of one page that hold nothing readable and that nvs_flash would mark ERASED when it loads the page:
+// programmed but never marked written (the cut came before the bitmap), marked written with a bad header CRC (a
+// torn write, or a data entry whose header was erased first), a multi-entry item with any entry not written or
+// with a bad data CRC (partly written or partly erased).
+std::vector<EntryRange> unreadable_entries(const std::uint8_t* page);
+
+// True when an image written in one go (the station's credentials partition) arrived whole: every page blank or
+// valid, no unreadable entry, exactly one ACTIVE page, the newest, holding an item. A flash cut short fails it.
+bool image_is_whole(const std::uint8_t* bytes, std::size_t size);
+
 }  // namespace fw::nvs

@@ -3,6 +3,12 @@
 // new entries go to the active page, superseded ones are marked erased in the bitmap, a full page is closed and a
 // new one opened, and when only the spare page is left the page with the most erased entries is compacted into it
 // (nvs_flash keeps one page free for the same purpose).
+//
+// Power cuts: every change is ordered so that a cut at any flash operation leaves either the old or the new value
+// of the key being written, and load() finishes or undoes what a cut interrupted the way nvs_flash does at init
+// (nvs_recovery.cpp): half-written entries, partly written or partly erased multi-entry items, a duplicate key
+// (the new item written, the old one not yet erased), a page left FREEING by an interrupted compaction, blob
+// chunks without their index.
 #pragma once
 
 #include <cstdint>
@@ -19,7 +25,8 @@ class NvsStore {
  public:
   NvsStore(Platform& platform, std::uint32_t offset, std::uint32_t size);
 
-  // Reads the partition; pages that are neither empty nor valid NVS pages are erased. False on a flash error.
+  // Reads the partition and repairs what a power cut left (see above); pages that are neither empty nor valid NVS
+  // pages are erased. False on a flash error.
   bool load();
 
   const NvsImage& image() const { return image_; }
@@ -45,6 +52,16 @@ class NvsStore {
   std::optional<Slot> allocate(std::size_t entries);
   bool open_new_page();
   bool compact_into_spare();
+  bool copy_items(std::size_t from, std::size_t to);
+  bool write_page_header(std::size_t page, PageState state);
+  // Recovery at load (nvs_recovery.cpp), in this order.
+  bool erase_invalid_pages();
+  bool clean_page_entries();
+  bool finish_interrupted_compaction();
+  bool close_extra_active_pages();
+  bool erase_duplicate_items();
+  bool erase_incomplete_blobs();
+  bool erase_item_records(const std::vector<ItemRecord>& doomed);
   bool write_chain(const EntryHeader& header, const std::string& payload, std::uint8_t type);
   bool write_entries(Slot slot, const std::vector<std::uint8_t>& entries);
   bool set_entry_states(std::size_t page, std::size_t first, std::size_t count, EntryState state);

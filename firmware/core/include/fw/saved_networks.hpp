@@ -1,5 +1,8 @@
 // The saved WiFi networks (seed 000): at most 8, index 0 = highest priority, persisted in NVS namespace
 // `wifi_cfg` as `count`, `ssid0..7`, `pass0..7` (PROTOCOL.md §3). Also the WiFi limits checked on the device (§5.2).
+// A change rewrites several keys; NVS makes only one item at a time safe from a power cut, so the new list is first
+// written whole as one blob, `journal` (the commit point), then the keys, then the journal is erased. A boot that
+// finds a journal applies it again: after a cut the list is the one before or the one after the change.
 #pragma once
 
 #include <cstddef>
@@ -28,6 +31,7 @@ class SavedNetworks {
  public:
   static constexpr std::size_t kMaxNetworks = 8;
   static constexpr const char* kNamespace = "wifi_cfg";
+  static constexpr const char* kJournalKey = "journal";
 
   const std::vector<SavedNetwork>& list() const { return networks_; }
   std::optional<std::size_t> find(const std::string& ssid) const;
@@ -40,9 +44,12 @@ class SavedNetworks {
   Outcome move(const std::string& ssid, std::size_t index);  // bad_argument for an index >= count
   void clear() { networks_.clear(); }
 
-  // Entries that fail the limits (a damaged or foreign NVS) are skipped.
-  void load(const nvs::NvsStore& store);
+  // Entries that fail the limits (a damaged or foreign NVS) are skipped. Finishes a change a cut interrupted
+  // (writes to the store); false when that write fails (the list is still the one the journal holds).
+  bool load(nvs::NvsStore& store);
   bool save(nvs::NvsStore& store) const;
+  // Factory reset: the journal and `count` go first (an empty list from then on), then the other keys.
+  static bool erase(nvs::NvsStore& store);
 
  private:
   std::vector<SavedNetwork> networks_;
