@@ -42,8 +42,14 @@ std::vector<Step> scripted_session() {
   }
   steps.push_back({"AT+WIFI_DEL=\"net3\"", send("AT+WIFI_DEL=\"net3\"")});
   steps.push_back({"AT+WIFI_PRIO=\"net6\",0", send("AT+WIFI_PRIO=\"net6\",0")});
-  steps.push_back({"AT+WIFI_SELECT=\"net2\" (connects)", [](fwtest::Device& d) {
+  steps.push_back({"AT+WIFI_SELECT=\"net2\" (connects; keeps the order)", [](fwtest::Device& d) {
                      d.send("AT+WIFI_SELECT=\"net2\"");
+                     d.complete_connect();
+                   }});
+  steps.push_back({"AT+WIFI_CONNECT to saved \"net5\" (connects, moves it first)", [](fwtest::Device& d) {
+                     d.send("AT+WIFI_SSID=\"net5\"");
+                     d.send("AT+WIFI_PASSWORD=\"password-5\"");
+                     d.send("AT+WIFI_CONNECT");
                      d.complete_connect();
                    }});
   steps.push_back({"AT+WIFI_ADD=\"net1\",\"changed-pass\"", send("AT+WIFI_ADD=\"net1\",\"changed-pass\"")});
@@ -209,6 +215,18 @@ TEST_CASE("power cut at every flash operation of a session: boots, before-or-aft
   }
   clean += partitions > 0 && current_clean;
   failures += static_cast<int>(total) - clean;
+
+  // And the tool itself, as its SOURCE.md says to run it, on the first and the last partition.
+  for (const std::string& image : {images.front(), images.back()}) {
+    const auto tool = test_support::run_process(
+        {"/usr/bin/python3", test_support::shared_path("reference/esp-idf-nvs-tool/nvs_tool.py").string(), "-i", "-d",
+         "minimal", image});
+    INFO(tool.out << tool.err);
+    CHECK(tool.exit_code == 0);
+    CHECK(tool.out.find("CRC32: OK") != std::string::npos);
+    std::istringstream lines(tool.out);
+    for (std::string line; std::getline(lines, line);) CHECK_FALSE(is_error_line(line));
+  }
 
   std::cout << "power-cut sweep: " << total << " operations cut, " << boots_ok << " boots OK, " << clean
             << " partitions clean by Espressif's nvs_tool -i, " << before_seen << " before states, " << after_seen
