@@ -2,11 +2,10 @@
 // a duplicate key, a page left FREEING by a compaction, a partly written or partly erased multi-entry item, blob
 // chunks without their index, a torn page. The cuts are the simulator's flash-level fault (firmware/host).
 #include <catch2/catch.hpp>
-
 #include <map>
-#include <tuple>
 #include <optional>
 #include <string>
+#include <tuple>
 
 #include "firmware/memory_platform.hpp"
 #include "fw/nvs_format.hpp"
@@ -73,7 +72,8 @@ TEST_CASE("nvs recovery: a cut between the new item and the old one's erase leav
     REQUIRE(store.load());
     REQUIRE(store.set_string("ns", "key", "old value"));
     // set_string: the new entries, their bitmap bits, then the old item's bitmap bits (operation 2).
-    REQUIRE(cut_during(platform, 2, [&] { store.set_string("ns", "key", "new value"); }, sim::CutEffect::nothing));
+    REQUIRE(cut_during(
+        platform, 2, [&] { store.set_string("ns", "key", "new value"); }, sim::CutEffect::nothing));
   }
   REQUIRE(items_named(platform, kSize, "key") == 2);
   NvsStore store(platform, kOffset, kSize);
@@ -91,8 +91,8 @@ TEST_CASE("nvs recovery: a blob cut after its new index keeps the new value and 
     REQUIRE(store.load());
     REQUIRE(store.set_blob("device", "pop", std::string(32, 'a')));
     // set_blob: chunk (2 operations), index (2), then the old index and the old chunk are marked erased.
-    REQUIRE(cut_during(platform, 4, [&] { store.set_blob("device", "pop", std::string(32, 'b')); },
-                       sim::CutEffect::nothing));
+    REQUIRE(cut_during(
+        platform, 4, [&] { store.set_blob("device", "pop", std::string(32, 'b')); }, sim::CutEffect::nothing));
   }
   REQUIRE(items_named(platform, kSize, "pop", kBlobIndex) == 2);
   NvsStore store(platform, kOffset, kSize);
@@ -110,8 +110,8 @@ TEST_CASE("nvs recovery: blob chunks written before a cut that came before their
     NvsStore store(platform, kOffset, kSize);
     REQUIRE(store.load());
     REQUIRE(store.set_u8("device", "other", 1));  // the namespace exists: the blob's first operation is its chunk
-    REQUIRE(cut_during(platform, 2, [&] { store.set_blob("device", "pop", std::string(32, 'c')); },
-                       sim::CutEffect::nothing));
+    REQUIRE(cut_during(
+        platform, 2, [&] { store.set_blob("device", "pop", std::string(32, 'c')); }, sim::CutEffect::nothing));
   }
   REQUIRE(items_named(platform, kSize, "pop", kBlobData) == 1);
   NvsStore store(platform, kOffset, kSize);
@@ -132,14 +132,15 @@ TEST_CASE("nvs recovery: entries programmed but never marked written are marked 
     REQUIRE(store.set_string("ns", "key", "old value"));
     first_new = store.image().pages()[0].next_free;
     // Operation 1 is the bitmap: the cut leaves the new entries programmed and still EMPTY in the bitmap.
-    REQUIRE(cut_during(platform, 1, [&] { store.set_string("ns", "key", std::string(200, 'n')); },
-                       sim::CutEffect::nothing));
+    REQUIRE(cut_during(
+        platform, 1, [&] { store.set_string("ns", "key", std::string(200, 'n')); }, sim::CutEffect::nothing));
   }
   CHECK(state_of(platform, 0, first_new) == fw::nvs::EntryState::empty);
   NvsStore store(platform, kOffset, kSize);
   REQUIRE(store.load());
   CHECK(store.get_string("ns", "key") == std::string("old value"));
-  for (std::size_t e = first_new; e < first_new + 8; ++e) CHECK(state_of(platform, 0, e) == fw::nvs::EntryState::erased);
+  for (std::size_t e = first_new; e < first_new + 8; ++e)
+    CHECK(state_of(platform, 0, e) == fw::nvs::EntryState::erased);
   // The store goes on after them.
   REQUIRE(store.set_string("ns", "key", "third value"));
   NvsStore reloaded(platform, kOffset, kSize);
@@ -296,7 +297,8 @@ TEST_CASE("nvs recovery: after any bits cleared anywhere, load leaves no unreada
       NvsStore store(platform, kOffset, kSize);
       REQUIRE(store.load());
       for (int i = 0; i < 12; ++i) {
-        REQUIRE(store.set_string("ns", "k" + std::to_string(i % 5), std::string(40 + 37 * i, static_cast<char>('a' + i))));
+        REQUIRE(
+            store.set_string("ns", "k" + std::to_string(i % 5), std::string(40 + 37 * i, static_cast<char>('a' + i))));
       }
       REQUIRE(store.set_blob("device", "pop", std::string(32, 'p')));
     }

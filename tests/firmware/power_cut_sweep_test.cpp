@@ -5,7 +5,6 @@
 // interrupted command, report the PoP it reported before, and leave a partition that Espressif's reader
 // (../shared/reference/esp-idf-nvs-tool, its integrity check) finds no error in.
 #include <catch2/catch.hpp>
-
 #include <cstdio>
 #include <fstream>
 #include <functional>
@@ -63,7 +62,8 @@ std::vector<Step> scripted_session() {
 }
 
 void add_access_points(fwtest::MemoryPlatform& platform) {
-  for (int i = 0; i < 9; ++i) platform.access_points.push_back({"net" + std::to_string(i), "password-" + std::to_string(i)});
+  for (int i = 0; i < 9; ++i)
+    platform.access_points.push_back({"net" + std::to_string(i), "password-" + std::to_string(i)});
 }
 
 NetworkList stored_networks(fwtest::MemoryPlatform& platform) {
@@ -98,11 +98,21 @@ std::vector<std::string> listed_ssids(fwtest::Device& device) {
 // multi-entry item (yellow there, but exactly what a cut must not leave). Its other yellow notes (an unused
 // namespace after a factory reset, an erased entry that is blank) are not defects.
 bool is_error_line(const std::string& line) {
-  static const char* const kDefects[] = {"has wrong CRC32", "data has wrong CRC32", "reported as written but is empty",
-                                         "out of bounds", "no blob index", "missing a chunk", "B of data",
-                                         "Undefined namespace", "no free (empty) pages", "been truncated",
-                                         "Original CRC32", "reported as empty but", "Inconsistent data state",
-                                         "Traceback", "Error"};
+  static const char* const kDefects[] = {"has wrong CRC32",
+                                         "data has wrong CRC32",
+                                         "reported as written but is empty",
+                                         "out of bounds",
+                                         "no blob index",
+                                         "missing a chunk",
+                                         "B of data",
+                                         "Undefined namespace",
+                                         "no free (empty) pages",
+                                         "been truncated",
+                                         "Original CRC32",
+                                         "reported as empty but",
+                                         "Inconsistent data state",
+                                         "Traceback",
+                                         "Error"};
   for (const char* defect : kDefects) {
     if (line.find(defect) != std::string::npos) return true;
   }
@@ -193,7 +203,8 @@ TEST_CASE("power cut at every flash operation of a session: boots, before-or-aft
   }
 
   // Espressif's reader over every partition, in one interpreter.
-  std::vector<std::string> argv{"/usr/bin/python3", test_support::source_path("tests/firmware/nvs_tool_batch.py").string(),
+  std::vector<std::string> argv{"/usr/bin/python3",
+                                test_support::source_path("tests/firmware/nvs_tool_batch.py").string(),
                                 test_support::shared_path("reference/esp-idf-nvs-tool").string()};
   argv.insert(argv.end(), images.begin(), images.end());
   const auto checked = test_support::run_process(argv, {}, std::chrono::minutes(5));
@@ -280,10 +291,10 @@ TEST_CASE("power cut during the boot that repairs an earlier cut: the next boot 
                                << " of the boot that repairs it");
       const auto boot = device.reboot();
       const NetworkList stored = stored_networks(device.platform);
-      const bool ok = first_with(boot, "+READY") == "+READY" &&
-                      (stored == (step == 0 ? NetworkList{} : after[step - 1]) || stored == after[step]) &&
-                      !fw::nvs::NvsImage::parse(device.platform.flash().data() + kNvsOffset, kNvsSize)
-                           .find("wifi_cfg", "journal");
+      const bool ok =
+          first_with(boot, "+READY") == "+READY" &&
+          (stored == (step == 0 ? NetworkList{} : after[step - 1]) || stored == after[step]) &&
+          !fw::nvs::NvsImage::parse(device.platform.flash().data() + kNvsOffset, kNvsSize).find("wifi_cfg", "journal");
       CHECK(ok);
       failures += !ok;
       for (std::size_t page = 0; page < kNvsSize / 4096; ++page) {
@@ -291,7 +302,6 @@ TEST_CASE("power cut during the boot that repairs an earlier cut: the next boot 
       }
     }
   }
-  std::cout << "power cut during the repairing boot: " << repairs_cut << " repairs cut, " << failures
-            << " failures\n";
+  std::cout << "power cut during the repairing boot: " << repairs_cut << " repairs cut, " << failures << " failures\n";
   CHECK(failures == 0);
 }

@@ -2,7 +2,6 @@
 // socket) on real pseudo-terminals: the board goes silent at the cut and boots from its flash after a reset; and a
 // cut during the station's flash of the credentials partition leaves a board that is not provisioned, never half.
 #include <catch2/catch.hpp>
-
 #include <nlohmann/json.hpp>
 #include <utility>
 
@@ -49,15 +48,17 @@ class Console {
   std::string buffer_;
 };
 
-nlohmann::json flash_ops(const SimRun& sim) { return nlohmann::json::parse(sim.control("flash-ops 0")).at(0); }
+nlohmann::json flash_ops(const SimRun& sim) {
+  return nlohmann::json::parse(sim.control("flash-ops 0")).at(0);
+}
 
 std::vector<std::uint8_t> credentials_image() {
   provision::nvs::Content content;
   content.add("provision", "uuid", provision::nvs::Value::string("0b5a8a53-3a0e-4c4e-9d0f-0c4d1f6c2a77"));
   content.add("provision", "psk", provision::nvs::Value::string(std::string(64, 'a')));
   content.add("provision", "mac", provision::nvs::Value::string("24:0A:C4:12:34:56"));
-  content.add("provision", "device_cert", provision::nvs::Value::string("-----BEGIN CERTIFICATE-----\n" +
-                                                                          std::string(2400, 'C') + "\n"));
+  content.add("provision", "device_cert",
+              provision::nvs::Value::string("-----BEGIN CERTIFICATE-----\n" + std::string(2400, 'C') + "\n"));
   content.add("provision", "device_key", provision::nvs::Value::string(std::string(1700, 'K')));
   content.add("provision", "ca_cert", provision::nvs::Value::string(std::string(1300, 'A')));
   provision::nvs::BuildOptions options;
@@ -115,8 +116,10 @@ TEST_CASE("sim power cut: --fault-power-cut-after cuts the first boot's PoP writ
   CHECK(console.until("+POP:").find("+POP:") != std::string::npos);
 }
 
-TEST_CASE("sim power cut: a cut during the station's flash of the credentials partition leaves a board that is "
-          "not provisioned", "[sim][power_cut]") {
+TEST_CASE(
+    "sim power cut: a cut during the station's flash of the credentials partition leaves a board that is "
+    "not provisioned",
+    "[sim][power_cut]") {
   const auto image = credentials_image();
   std::size_t content_bytes = 0;
   for (std::size_t i = 0; i < image.size(); ++i) {
@@ -140,8 +143,9 @@ TEST_CASE("sim power cut: a cut during the station's flash of the credentials pa
     REQUIRE(rom.sync() > 0);
     REQUIRE(rom.must(0x0D, RomClient::words({0, 0})).ok());  // SPI_ATTACH
     REQUIRE(sim.control("power-cut 0 " + std::to_string(cut)) == "ok");
-    auto reply = rom.command(0x02, RomClient::words({kProvSize, static_cast<std::uint32_t>(blocks), kBlock, kProvOffset}),
-                             0, std::chrono::seconds(3));
+    auto reply =
+        rom.command(0x02, RomClient::words({kProvSize, static_cast<std::uint32_t>(blocks), kBlock, kProvOffset}), 0,
+                    std::chrono::seconds(3));
     for (std::uint32_t seq = 0; reply && seq < blocks; ++seq) {
       Bytes chunk(image.begin() + seq * kBlock, image.begin() + (seq + 1) * kBlock);
       Bytes packet = RomClient::words({kBlock, seq, 0, 0});

@@ -15,8 +15,12 @@
 namespace fw::nvs {
 namespace {
 
-bool is_blob_data(const ItemRecord& item) { return item.type == static_cast<std::uint8_t>(ItemType::blob_data); }
-bool is_blob_index(const ItemRecord& item) { return item.type == static_cast<std::uint8_t>(ItemType::blob_index); }
+bool is_blob_data(const ItemRecord& item) {
+  return item.type == static_cast<std::uint8_t>(ItemType::blob_data);
+}
+bool is_blob_index(const ItemRecord& item) {
+  return item.type == static_cast<std::uint8_t>(ItemType::blob_index);
+}
 
 // ERASED entries that are not an item's header (torn bytes, a header-less data entry) but whose span byte claims
 // following entries. Nothing in nvs_flash reads an erased entry, but a reader that walks entries by their span
