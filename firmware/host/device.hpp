@@ -16,6 +16,7 @@
 #include "chip_table.hpp"
 #include "flash_image.hpp"
 #include "register_space.hpp"
+#include "reset_circuit.hpp"
 #include "rom_loader.hpp"
 #include "slip_codec.hpp"
 
@@ -41,6 +42,7 @@ struct DeviceConfig {
   bool realistic_timing = true;  // flash erase/program and boot times
   FaultInjection faults;
   std::uint64_t seed = 0;
+  ResetCircuitKind reset_circuit = ResetCircuitKind::auto_reset;  // what the host's DTR/RTS do (`lines`)
 };
 
 // The board's end of its USB-UART: a pty whose master the simulator drives. Outlives a board when boards are
@@ -77,6 +79,8 @@ class Device {
   // Reset as a reset circuit does it: GPIO0 low (download) or released (app).
   enum class ResetOrigin { chip, host_lines };
   void reset_into(DeviceMode mode, Clock::time_point now, ResetOrigin origin = ResetOrigin::chip);
+  // The host set DTR/RTS (the control's `lines`): the board's reset circuit decides what happens.
+  void set_lines(bool dtr, bool rts, Clock::time_point now);
   // Unplugs the board: its pty is handed over and this device no longer owns it.
   PtyHandle release_pty();
 
@@ -92,6 +96,7 @@ class Device {
   void finish_boot(Clock::time_point now);
   void apply_pending_actions(Clock::time_point now);
   void count_received_byte(Clock::time_point now);
+  void apply_circuit(ResetCircuit::Action action, Clock::time_point now);
 
   DeviceConfig config_;
   std::unique_ptr<FlashImage> flash_;
@@ -105,6 +110,8 @@ class Device {
   int held_slave_fd_ = -1;  // keeps the pty alive while no client has it open
   std::string port_;
 
+  ResetCircuit circuit_;
+  bool held_in_reset_ = false;  // EN held low through the lines: silent until released
   DeviceMode mode_ = DeviceMode::download;
   bool booting_ = true;
   bool stalled_ = false;

@@ -69,7 +69,10 @@ std::string usage_text() {
          "  --fault-corrupt P      flip one bit of each byte with probability P\n"
          "  --fault-reset-after K  reset once after K received bytes\n"
          "  --fault-stall K        stop answering after K received bytes, until reset\n"
-         "  --fault-scope all|rom  where drops and corruption apply: every byte (default) or only in download mode\n";
+         "  --fault-scope all|rom  where drops and corruption apply: every byte (default) or only in download mode\n"
+         "  --reset-circuit auto-reset|slow-en|usb-serial-jtag\n"
+         "                         what the control's `lines DTR RTS` do: the DevKit two-transistor circuit (default),\n"
+         "                         the same with a slow EN (needs the long reset delay), the native USB-Serial/JTAG\n";
 }
 
 std::variant<SimOptions, UsageRequest> parse_sim_options(int argc, char** argv) {
@@ -118,6 +121,10 @@ std::variant<SimOptions, UsageRequest> parse_sim_options(int argc, char** argv) 
     } else if (flag == "--fault-scope") {
       if (value != "all" && value != "rom") throw std::invalid_argument("--fault-scope expects all or rom");
       options.faults.rom_only = value == "rom";
+    } else if (flag == "--reset-circuit") {
+      auto kind = parse_reset_circuit(value);
+      if (!kind) throw std::invalid_argument("--reset-circuit expects auto-reset, slow-en or usb-serial-jtag");
+      options.reset_circuit = *kind;
     } else if (flag == "--fault-stall") {
       options.faults.stall_after_bytes = parse_number(flag, value);
     } else {

@@ -27,6 +27,8 @@ class Simulator {
   std::string handle_control(const std::string& line);
   std::unique_ptr<Device> make_board(int index, const std::array<std::uint8_t, 6>& mac, PtyHandle* pty);
   std::string swap_board(Device* device);
+  std::string unplug_boards(const std::vector<Device*>& selected);
+  std::string plug_board(const std::string& mac_text);
   std::vector<Device*> select_devices(const std::string& target);
   void handle_signals();
 
