@@ -58,7 +58,8 @@ TEST_CASE("a CP2102N reports its descriptors, stable names, location and the cla
 }
 
 TEST_CASE("a CH340 without manufacturer and serial strings leaves them empty", "[ports][unit]") {
-  const auto& ch = port_named(list_usb_serial_ports(bench()), "/dev/ttyUSB1");
+  auto ports = list_usb_serial_ports(bench());
+  const auto& ch = port_named(ports, "/dev/ttyUSB1");
   CHECK(ch.vid == 0x1A86);
   CHECK(ch.pid == 0x7523);
   CHECK(ch.manufacturer.empty());
