@@ -4,6 +4,8 @@
 // whose device nodes link to their pseudo-terminals ($ESPPROV_SYSFS_ROOT).
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <csignal>
+#include <set>
 
 #include "e2e/e2e_support.hpp"
 #include "provision/error.hpp"
