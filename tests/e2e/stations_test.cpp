@@ -208,3 +208,34 @@ TEST_CASE("provision --ports auto --loop picks up a board plugged in later; an u
   provision::Ledger book(ledger);
   CHECK(book.find(mac)->status == "done");
 }
+
+TEST_CASE("loader commands take --reset-sequence and --connect-attempts; each failed attempt is an NDJSON event",
+          "[e2e][ports][reset]") {
+  sim_test::SimRun sim(1, "esp32c3", {"--boot", "app"});
+  const std::string port = sim.devices()[0].port;
+  auto bad = run_process({espprov(), "chip", "--port", port, "--reset-sequence", "D0|R2"});
+  CHECK(bad.exit_code == exit_code(provision::ErrorCode::bad_input));
+  CHECK_THAT(bad.err, Catch::Contains("--reset-sequence 'D0|R2': command 2 'R2'"));
+
+  // A pty has no modem lines and the board runs its app: both attempts fail, each one reported.
+  auto attempts = run_process({espprov(), "chip", "--port", port, "--connect-attempts", "2", "--reset-sequence",
+                               "D0|R1|W0.1|D1|R0|W0.05|D0", "--progress", "ndjson"},
+                              "", 60s);
+  CHECK(attempts.exit_code == exit_code(provision::ErrorCode::device_timeout));
+  int failed_events = 0;
+  for (const auto& line : lines_of(attempts.err)) {
+    auto event = json::parse(line, nullptr, false);
+    if (event.is_object() && event.value("message", "").find("connect attempt") != std::string::npos) {
+      ++failed_events;
+      CHECK_THAT(event.value("message", ""), Catch::Contains("of 2 failed after reset-sequence D0|R1|W0.1|D1|R0|W0.05|D0"));
+    }
+  }
+  CHECK(failed_events == 2);
+
+  sim.control("download 0");
+  auto ok = run_process({espprov(), "chip", "--port", port, "--connect-attempts", "1", "--erase-timeout", "60",
+                         "--first-packet-timeout", "10"},
+                        "", 60s);
+  INFO(ok.err);
+  CHECK(ok.exit_code == 0);
+}
