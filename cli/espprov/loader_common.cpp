@@ -46,7 +46,8 @@ void add_reset_flags(CLI::App& sub, std::string& reset_sequence, int& connect_at
 void add_timeout_flags(CLI::App& sub, double& erase_s, double& first_packet_s) {
   sub.add_option("--erase-timeout", erase_s, "Seconds the flash erase of a write may take (default: 30 s per MB)")
       ->check(CLI::Range(0.0, 3600.0));
-  sub.add_option("--first-packet-timeout", first_packet_s, "Seconds for the first flash data packet (default: as the others)")
+  sub.add_option("--first-packet-timeout", first_packet_s,
+                 "Seconds for the first flash data packet (default: as the others)")
       ->check(CLI::Range(0.0, 3600.0));
 }
 

@@ -11,9 +11,12 @@ std::optional<ResetCircuitKind> parse_reset_circuit(std::string_view text) {
 
 std::string_view to_string(ResetCircuitKind kind) {
   switch (kind) {
-    case ResetCircuitKind::auto_reset: return "auto-reset";
-    case ResetCircuitKind::slow_en: return "slow-en";
-    case ResetCircuitKind::usb_serial_jtag: return "usb-serial-jtag";
+    case ResetCircuitKind::auto_reset:
+      return "auto-reset";
+    case ResetCircuitKind::slow_en:
+      return "slow-en";
+    case ResetCircuitKind::usb_serial_jtag:
+      return "usb-serial-jtag";
   }
   return "auto-reset";
 }

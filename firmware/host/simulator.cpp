@@ -87,7 +87,8 @@ std::string Simulator::plug_board(const std::string& mac_text) {
   if (!mac_text.empty()) {
     unsigned b[6];
     char end = 0;
-    if (std::sscanf(mac_text.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &end) != 6) {
+    if (std::sscanf(mac_text.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+                    &end) != 6) {
       return "error: plug takes nothing (a new board) or the MAC of an unplugged one (AA:BB:CC:DD:EE:FF)";
     }
     for (int i = 0; i < 6; ++i) mac[i] = static_cast<std::uint8_t>(b[i]);

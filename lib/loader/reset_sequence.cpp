@@ -125,10 +125,18 @@ std::string format_reset_sequence(const ResetSequence& sequence) {
   for (const auto& step : sequence.steps) {
     if (!text.empty()) text += '|';
     switch (step.kind) {
-      case ResetStep::Kind::set_dtr: text += step.dtr ? "D1" : "D0"; break;
-      case ResetStep::Kind::set_rts: text += step.rts ? "R1" : "R0"; break;
-      case ResetStep::Kind::set_both: text += fmt::format("U{},{}", step.dtr ? 1 : 0, step.rts ? 1 : 0); break;
-      case ResetStep::Kind::wait: text += "W" + format_seconds(step.wait); break;
+      case ResetStep::Kind::set_dtr:
+        text += step.dtr ? "D1" : "D0";
+        break;
+      case ResetStep::Kind::set_rts:
+        text += step.rts ? "R1" : "R0";
+        break;
+      case ResetStep::Kind::set_both:
+        text += fmt::format("U{},{}", step.dtr ? 1 : 0, step.rts ? 1 : 0);
+        break;
+      case ResetStep::Kind::wait:
+        text += "W" + format_seconds(step.wait);
+        break;
     }
   }
   return text;

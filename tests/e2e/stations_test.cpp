@@ -3,8 +3,8 @@
 // port_gone and a resumable ledger entry. Simulated boards appear as USB adapters through a small sysfs tree
 // whose device nodes link to their pseudo-terminals ($ESPPROV_SYSFS_ROOT).
 #include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
 #include <csignal>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "e2e/e2e_support.hpp"
@@ -19,8 +19,12 @@ using test_support::TempDir;
 
 namespace {
 
-std::string espprov() { return test_support::bin_path("espprov").string(); }
-std::string bench_root() { return test_support::source_path("tests/data/sysfs/bench").string(); }
+std::string espprov() {
+  return test_support::bin_path("espprov").string();
+}
+std::string bench_root() {
+  return test_support::source_path("tests/data/sysfs/bench").string();
+}
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
@@ -34,7 +38,9 @@ std::vector<std::string> lines_of(const std::string& text) {
   return lines;
 }
 
-int exit_code(provision::ErrorCode code) { return provision::exit_code_of(code); }
+int exit_code(provision::ErrorCode code) {
+  return provision::exit_code_of(code);
+}
 
 }  // namespace
 
@@ -106,9 +112,8 @@ TEST_CASE("provision --ports auto takes the ESP-looking ports the filters accept
   test_support::SysfsRootEnv env(root.path());
   const std::string ledger = (dir / "ledger.db").string();
 
-  auto filtered = run_process(e2e::provision_argv(nullptr, ledger, {}, {"--ports", "auto", "--usb-serial", "CH1",
-                                                                        "--no-wifi"}),
-                              "", 120s);
+  auto filtered = run_process(
+      e2e::provision_argv(nullptr, ledger, {}, {"--ports", "auto", "--usb-serial", "CH1", "--no-wifi"}), "", 120s);
   INFO(filtered.err);
   REQUIRE(filtered.exit_code == 0);
   auto one = e2e::records(filtered);
@@ -123,16 +128,17 @@ TEST_CASE("provision --ports auto takes the ESP-looking ports the filters accept
   for (const auto& record : e2e::records(both)) macs.insert(record["mac"]);
   CHECK(macs == std::set<std::string>{boards[0].mac, boards[1].mac});  // never the GNSS receiver's port
 
-  auto none = run_process(e2e::provision_argv(nullptr, ledger, {}, {"--ports", "auto", "--usb-vid-pid", "303a:1001",
-                                                                     "--no-wifi"}),
-                          "", 60s);
+  auto none = run_process(
+      e2e::provision_argv(nullptr, ledger, {}, {"--ports", "auto", "--usb-vid-pid", "303a:1001", "--no-wifi"}), "",
+      60s);
   CHECK(none.exit_code == exit_code(provision::ErrorCode::bad_input));
   CHECK_THAT(none.err, Catch::Contains("--ports auto found no ESP USB serial port"));
 }
 
-TEST_CASE("provision --ports auto --loop picks up a board plugged in later; an unplugged one ends with port_gone "
-          "and resumes when plugged back",
-          "[e2e][ports][provision]") {
+TEST_CASE(
+    "provision --ports auto --loop picks up a board plugged in later; an unplugged one ends with port_gone "
+    "and resumes when plugged back",
+    "[e2e][ports][provision]") {
   TempDir dir;
   // Flash and boot timing on: a run lasts long enough to pull the cable in the middle of it.
   sim_test::SimRun sim(1, "esp32c3", {"--flash-timing", "on"});
@@ -227,7 +233,8 @@ TEST_CASE("loader commands take --reset-sequence and --connect-attempts; each fa
     auto event = json::parse(line, nullptr, false);
     if (event.is_object() && event.value("message", "").find("connect attempt") != std::string::npos) {
       ++failed_events;
-      CHECK_THAT(event.value("message", ""), Catch::Contains("of 2 failed after reset-sequence D0|R1|W0.1|D1|R0|W0.05|D0"));
+      CHECK_THAT(event.value("message", ""),
+                 Catch::Contains("of 2 failed after reset-sequence D0|R1|W0.1|D1|R0|W0.05|D0"));
     }
   }
   CHECK(failed_events == 2);

@@ -1,8 +1,9 @@
 // esptool's custom reset sequence notation: parsing, canonical text, refusals.
+#include "provision/loader/reset_sequence.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "provision/error.hpp"
-#include "provision/loader/reset_sequence.hpp"
 
 using namespace provision::loader;
 using Kind = ResetStep::Kind;
@@ -10,10 +11,18 @@ using std::chrono::microseconds;
 
 namespace {
 
-ResetStep dtr(bool level) { return {Kind::set_dtr, level, false, {}}; }
-ResetStep rts(bool level) { return {Kind::set_rts, false, level, {}}; }
-ResetStep both(bool d, bool r) { return {Kind::set_both, d, r, {}}; }
-ResetStep wait_us(long long us) { return {Kind::wait, false, false, microseconds(us)}; }
+ResetStep dtr(bool level) {
+  return {Kind::set_dtr, level, false, {}};
+}
+ResetStep rts(bool level) {
+  return {Kind::set_rts, false, level, {}};
+}
+ResetStep both(bool d, bool r) {
+  return {Kind::set_both, d, r, {}};
+}
+ResetStep wait_us(long long us) {
+  return {Kind::wait, false, false, microseconds(us)};
+}
 
 std::string refusal(const std::string& text) {
   try {
@@ -31,7 +40,7 @@ std::string refusal(const std::string& text) {
 
 TEST_CASE("the classic sequence of esptool's docs parses into line changes and waits", "[reset][unit]") {
   auto sequence = parse_reset_sequence("D0|R1|W0.1|D1|R0|W0.05|D0");
-  std::vector<ResetStep> expected{dtr(false), rts(true),  wait_us(100000), dtr(true),
+  std::vector<ResetStep> expected{dtr(false), rts(true),      wait_us(100000), dtr(true),
                                   rts(false), wait_us(50000), dtr(false)};
   CHECK(sequence.steps == expected);
   CHECK(total_wait(sequence) == microseconds(150000));

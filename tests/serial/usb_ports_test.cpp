@@ -1,8 +1,9 @@
 // USB serial ports read from a recorded sysfs tree (tests/data/sysfs/bench, see its README) and from this machine.
+#include "provision/serial/usb_ports.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "provision/error.hpp"
-#include "provision/serial/usb_ports.hpp"
 #include "support/process.hpp"
 
 using namespace provision::serial;

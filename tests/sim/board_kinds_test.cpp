@@ -48,7 +48,9 @@ Outcome connect_board(const SimRun& sim, const loader::ConnectOptions& options) 
   return outcome;
 }
 
-std::string mode_of(const SimRun& sim) { return nlohmann::json::parse(sim.control("list")).at(0).at("mode"); }
+std::string mode_of(const SimRun& sim) {
+  return nlohmann::json::parse(sim.control("list")).at(0).at("mode");
+}
 
 int count_containing(const std::vector<std::string>& messages, const std::string& part) {
   int n = 0;
@@ -72,14 +74,15 @@ TEST_CASE("an auto-reset board running its app enters download mode with the cla
   CHECK(count_containing(outcome.messages, "GPIO0 held 50 ms") == 1);
 }
 
-TEST_CASE("the USB-Serial/JTAG board enters download mode with usb-reset, not with the classic reset",
-          "[sim][reset]") {
+TEST_CASE("the USB-Serial/JTAG board enters download mode with usb-reset, not with the classic reset", "[sim][reset]") {
   SimRun sim(1, "esp32c6", {"--boot", "app", "--reset-circuit", "usb-serial-jtag"});
   auto classic = connect_board(sim, with(loader::BeforeReset::default_reset, 2));
   CHECK_FALSE(classic.connected);
   CHECK(mode_of(sim) == "app");  // the peripheral decoded a plain reset: the application booted again
-  CHECK(count_containing(classic.messages, "connect attempt 1 of 2 failed after default-reset (GPIO0 held 50 ms)") == 1);
-  CHECK(count_containing(classic.messages, "connect attempt 2 of 2 failed after default-reset (GPIO0 held 500 ms)") == 1);
+  CHECK(count_containing(classic.messages, "connect attempt 1 of 2 failed after default-reset (GPIO0 held 50 ms)") ==
+        1);
+  CHECK(count_containing(classic.messages, "connect attempt 2 of 2 failed after default-reset (GPIO0 held 500 ms)") ==
+        1);
   CHECK_THAT(classic.error, Catch::Contains("after 2 resets"));
 
   auto usb = connect_board(sim, with(loader::BeforeReset::usb_reset, 1));
@@ -131,21 +134,21 @@ TEST_CASE("a custom reset sequence drives the lines as written", "[sim][reset]")
 TEST_CASE("a 303a:1001 port gets usb-reset when default-reset was asked; others keep it", "[sim][reset][ports]") {
   SimRun sim(1, "esp32c3", {"--boot", "app", "--reset-circuit", "usb-serial-jtag"});
   test_support::TempDir root;
-  test_support::add_usb_tty(root.path(), {"ttyACM0", "1-4", "303a", "1001", "F4:12:FA:00:00:01",
-                                          sim.devices().at(0).port});
+  test_support::add_usb_tty(root.path(),
+                            {"ttyACM0", "1-4", "303a", "1001", "F4:12:FA:00:00:01", sim.devices().at(0).port});
   test_support::add_usb_tty(root.path(), {"ttyUSB0", "1-1", "10c4", "ea60", "0001", "/dev/null"});
   std::vector<std::string> messages;
   provision::ProgressSink sink = [&](const provision::ProgressEvent& e) { messages.push_back(e.message); };
   const std::string acm = (root / "dev/ttyACM0").string();
-  auto chosen = loader::connect_options_for(acm, loader::BeforeReset::default_reset, std::nullopt, 1, sink,
-                                            root.path().string());
+  auto chosen =
+      loader::connect_options_for(acm, loader::BeforeReset::default_reset, std::nullopt, 1, sink, root.path().string());
   CHECK(chosen.before == loader::BeforeReset::usb_reset);
   CHECK(count_containing(messages, "Espressif USB-Serial/JTAG port (303a:1001): using usb-reset") == 1);
   auto kept = loader::connect_options_for((root / "dev/ttyUSB0").string(), loader::BeforeReset::default_reset,
                                           std::nullopt, 1, sink, root.path().string());
   CHECK(kept.before == loader::BeforeReset::default_reset);
-  auto explicit_none = loader::connect_options_for(acm, loader::BeforeReset::no_reset, std::nullopt, 1, sink,
-                                                   root.path().string());
+  auto explicit_none =
+      loader::connect_options_for(acm, loader::BeforeReset::no_reset, std::nullopt, 1, sink, root.path().string());
   CHECK(explicit_none.before == loader::BeforeReset::no_reset);
 
   auto outcome = connect_board(sim, chosen);

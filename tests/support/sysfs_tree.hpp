@@ -14,7 +14,7 @@ struct FakeUsbTty {
   std::string location;  // 1-2
   std::string vid, pid;  // "10c4", "ea60"
   std::string serial;
-  std::string target;    // what <root>/dev/<name> links to (a pty); empty = no device node
+  std::string target;  // what <root>/dev/<name> links to (a pty); empty = no device node
 };
 
 void add_usb_tty(const std::filesystem::path& root, const FakeUsbTty& tty);

@@ -18,9 +18,9 @@ namespace provision::loader {
 struct ResetStep {
   enum class Kind { set_dtr, set_rts, set_both, wait };
   Kind kind = Kind::wait;
-  bool dtr = false;                       // set_dtr, set_both
-  bool rts = false;                       // set_rts, set_both
-  std::chrono::microseconds wait{0};      // wait
+  bool dtr = false;                   // set_dtr, set_both
+  bool rts = false;                   // set_rts, set_both
+  std::chrono::microseconds wait{0};  // wait
   bool operator==(const ResetStep&) const = default;
 };
 

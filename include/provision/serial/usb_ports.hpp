@@ -33,17 +33,17 @@ struct UsbBridge {
 const UsbBridge* find_usb_bridge(std::uint16_t vid, std::uint16_t pid);
 
 struct UsbSerialPort {
-  std::string path;      // /dev/ttyUSB0
-  std::string by_id;     // /dev/serial/by-id/... or empty
-  std::string by_path;   // /dev/serial/by-path/... or empty
+  std::string path;     // /dev/ttyUSB0
+  std::string by_id;    // /dev/serial/by-id/... or empty
+  std::string by_path;  // /dev/serial/by-path/... or empty
   std::uint16_t vid = 0;
   std::uint16_t pid = 0;
   std::string manufacturer, product, serial;  // as the device reports them (may be empty)
-  std::string location;  // bus-port path of the USB device, "1-2.3"
-  int interface_number = -1;  // bInterfaceNumber (an FT2232 has two ports at one location)
-  std::string driver;    // cp210x, ch341, ftdi_sio, cdc_acm, ...
-  std::string bridge;    // UsbBridge::kind or "unknown"
-  std::string reset;     // UsbBridge::reset or "default-reset"
+  std::string location;                       // bus-port path of the USB device, "1-2.3"
+  int interface_number = -1;                  // bInterfaceNumber (an FT2232 has two ports at one location)
+  std::string driver;                         // cp210x, ch341, ftdi_sio, cdc_acm, ...
+  std::string bridge;                         // UsbBridge::kind or "unknown"
+  std::string reset;                          // UsbBridge::reset or "default-reset"
   bool esp_bridge() const { return bridge != "unknown"; }
 };
 
