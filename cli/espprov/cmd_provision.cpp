@@ -117,10 +117,29 @@ void run(const espprov::ProvisionCliOptions& cli) {
   if (!cli.save.empty()) provision::require_writable_file_path(cli.save, "save");
   workflow::StationOptions station;
   station.ports = cli.ports;
+  bool auto_ports = false;
   for (const auto& pattern : cli.port_globs) {
+    if (pattern == "auto") {
+      auto_ports = true;
+      continue;
+    }
     for (auto& p : workflow::expand_port_glob(pattern)) station.ports.push_back(p);
   }
-  if (station.ports.empty()) {
+  auto usb_filter = espprov::usb_filter(cli.usb);
+  if (auto_ports && cli.loop) {
+    station.auto_ports = usb_filter;  // watched: boards plugged in later are picked up
+    station.sysfs_root = espprov::sysfs_root();
+  } else if (auto_ports) {
+    auto found = workflow::auto_ports(usb_filter, espprov::sysfs_root());
+    if (found.empty()) {
+      throw provision::Error(provision::ErrorCode::bad_input,
+                             "ports: --ports auto found no ESP USB serial port matching the --usb-* filters; see "
+                             "espprov ports (or add --loop to wait for boards)",
+                             "ports");
+    }
+    station.ports.insert(station.ports.end(), found.begin(), found.end());
+  }
+  if (station.ports.empty() && !station.auto_ports) {
     throw provision::Error(provision::ErrorCode::usage, "give the device with --port P (repeatable) or --ports 'GLOB'",
                            "port");
   }

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "command.hpp"
+#include "port_filters.hpp"
 
 namespace espprov {
 
@@ -12,7 +13,9 @@ const char* const kLoaderHelp =
     "\nPorts: /dev/ttyUSB0, /dev/ttyACM0, a pseudo-terminal, socket://host:port, rfc2217://host:port.\n"
     "--before default-reset (DTR/RTS auto-reset), usb-reset (USB-Serial/JTAG), no-reset (already in download\n"
     "mode). --after hard-reset (EN pulse; on a port without modem lines the ROM is asked to reboot), run-app,\n"
-    "no-reset (stay in the loader). --trace prints every byte on stderr.";
+    "no-reset (stay in the loader). --trace prints every byte on stderr.\n"
+    "On an Espressif USB-Serial/JTAG port (303a:1001) default-reset uses usb-reset. Connection attempts alternate\n"
+    "GPIO0 holds of 50 and 500 ms; --reset-sequence 'D0|R1|W0.1|D1|R0|W0.05|D0' gives the lines yourself.";
 
 void add_loader_flags(CLI::App& sub, LoaderFlags& flags, bool port_optional) {
   auto* port = sub.add_option("--port", flags.port, "Serial port or socket:// / rfc2217:// URL of the board");
@@ -26,8 +29,39 @@ void add_loader_flags(CLI::App& sub, LoaderFlags& flags, bool port_optional) {
       ->check(CLI::IsMember({"hard-reset", "run-app", "no-reset"}))
       ->capture_default_str();
   sub.add_flag("--trace", flags.trace, "Byte-level trace of the serial line on stderr");
+  add_reset_flags(sub, flags.reset_sequence, flags.connect_attempts);
+  add_timeout_flags(sub, flags.erase_timeout_s, flags.first_packet_timeout_s);
   add_input_option(sub, flags.in);
   add_output_options(sub, true);
+}
+
+void add_reset_flags(CLI::App& sub, std::string& reset_sequence, int& connect_attempts) {
+  sub.add_option("--reset-sequence", reset_sequence,
+                 "DTR/RTS sequence instead of --before, esptool notation: 'D0|R1|W0.1|D1|R0|W0.05|D0'");
+  sub.add_option("--connect-attempts", connect_attempts, "Reset + SYNC rounds before giving up (0 = forever)")
+      ->check(CLI::Range(0, 1000))
+      ->capture_default_str();
+}
+
+void add_timeout_flags(CLI::App& sub, double& erase_s, double& first_packet_s) {
+  sub.add_option("--erase-timeout", erase_s, "Seconds the flash erase of a write may take (default: 30 s per MB)")
+      ->check(CLI::Range(0.0, 3600.0));
+  sub.add_option("--first-packet-timeout", first_packet_s,
+                 "Seconds for the first flash data packet (default: as the others)")
+      ->check(CLI::Range(0.0, 3600.0));
+}
+
+provision::loader::OperationTimeouts operation_timeouts(double erase_s, double first_packet_s) {
+  provision::loader::OperationTimeouts timeouts;
+  auto millis = [](double s) { return provision::serial::Millis(static_cast<long long>(s * 1000)); };
+  if (erase_s > 0) timeouts.erase = millis(erase_s);
+  if (first_packet_s > 0) timeouts.first_packet = millis(first_packet_s);
+  return timeouts;
+}
+
+std::optional<provision::loader::ResetSequence> reset_sequence_of(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  return provision::loader::parse_reset_sequence(text);
 }
 
 namespace {
@@ -55,6 +89,10 @@ void run_loader_command(const LoaderFlags& flags, const provision::loader::Sessi
   options.flash_baud = flags.flash_baud;
   options.before = provision::loader::parse_before_reset(flags.before);
   options.after = provision::loader::parse_after_reset(flags.after);
+  options.reset_sequence = reset_sequence_of(flags.reset_sequence);
+  options.connect_attempts = flags.connect_attempts;
+  options.sysfs_root = sysfs_root();
+  options.timeouts = operation_timeouts(flags.erase_timeout_s, flags.first_packet_timeout_s);
   options.progress = with_warnings(progress_sink());
   if (flags.trace) {
     options.trace = [port = flags.port](provision::serial::Direction direction,

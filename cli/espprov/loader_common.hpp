@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "provision/loader/session.hpp"
@@ -19,11 +20,23 @@ struct LoaderFlags {
   std::string after = "hard-reset";
   bool trace = false;
   std::string in;
+  std::string reset_sequence;  // esptool notation, instead of --before
+  int connect_attempts = 7;    // 0 = until the board answers
+  double erase_timeout_s = 0;         // 0 = the command table's
+  double first_packet_timeout_s = 0;  // 0 = the command table's
 };
 
 // --port (required unless `port_optional`), --baud, --flash-baud, --before, --after, --trace, --in, output
 // and progress options.
 void add_loader_flags(CLI::App& sub, LoaderFlags& flags, bool port_optional = false);
+
+// --reset-sequence and --connect-attempts (loader commands and provision).
+void add_reset_flags(CLI::App& sub, std::string& reset_sequence, int& connect_attempts);
+// --erase-timeout and --first-packet-timeout (seconds; 0 = the defaults).
+void add_timeout_flags(CLI::App& sub, double& erase_s, double& first_packet_s);
+provision::loader::OperationTimeouts operation_timeouts(double erase_s, double first_packet_s);
+// Parsed --reset-sequence; nullopt when empty. Throws Error(bad_input, "reset-sequence").
+std::optional<provision::loader::ResetSequence> reset_sequence_of(const std::string& text);
 
 // Reads --in, runs the session with `step`, merges and prints the record.
 void run_loader_command(const LoaderFlags& flags, const provision::loader::SessionStep& step);

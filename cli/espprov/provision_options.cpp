@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "loader_common.hpp"
 #include "nvs_common.hpp"
 #include "secret_options.hpp"
 #include "provision/files.hpp"
@@ -45,7 +46,9 @@ void add_provision_options(CLI::App& sub, ProvisionCliOptions& o) {
       "the CA token from --token-file or $ESPPROV_CA_TOKEN; a PSK from --psk-file or $ESPPROV_PSK. Secret files:\n"
       "the first line, without its line end, is the secret. Exit codes: README.md.");
   sub.add_option("--port", o.ports, "Serial port (repeatable): /dev/ttyUSB0, socket://host:port, rfc2217://host:port");
-  sub.add_option("--ports", o.port_globs, "Glob of ports, e.g. '/dev/ttyUSB*' (quote it)");
+  sub.add_option("--ports", o.port_globs,
+                 "Glob of ports, e.g. '/dev/ttyUSB*' (quote it), or auto: every ESP-looking USB serial port "
+                 "(espprov ports --esp-only; with --loop, boards plugged in later too)");
   sub.add_option("--jobs", o.jobs, "At most N devices at once (default: all)");
   sub.add_flag("--loop", o.loop, "Station mode: after each board, wait for the next one on the same port");
   sub.add_option("--ledger", o.ledger, "Ledger file (SQLite)");
@@ -99,6 +102,9 @@ void add_provision_options(CLI::App& sub, ProvisionCliOptions& o) {
   sub.add_flag("--wifi-only", o.wifi_only, "Only configure WiFi on a running device; keep its credentials");
   sub.add_option("--connect-timeout", o.connect_timeout_s, "Seconds to wait for the WiFi connection")
       ->capture_default_str();
+  add_reset_flags(sub, o.reset_sequence, o.connect_attempts);
+  add_timeout_flags(sub, o.erase_timeout_s, o.first_packet_timeout_s);
+  add_usb_filter_flags(sub, o.usb);
 }
 
 provision::workflow::ProvisionOptions to_provision_options(const ProvisionCliOptions& cli) {
@@ -108,6 +114,10 @@ provision::workflow::ProvisionOptions to_provision_options(const ProvisionCliOpt
   o.flash_baud = cli.flash_baud == cli.baud ? 0 : cli.flash_baud;
   o.reset.before = provision::loader::parse_before_reset(cli.before);
   o.reset.after = provision::loader::parse_after_reset(cli.after);
+  o.reset.sequence = reset_sequence_of(cli.reset_sequence);
+  o.reset.attempts = cli.connect_attempts;
+  o.reset.sysfs_root = sysfs_root();
+  o.loader_timeouts = operation_timeouts(cli.erase_timeout_s, cli.first_packet_timeout_s);
   o.compress = !cli.no_compress;
   o.ready_timeout = seconds(cli.ready_timeout_s, "ready_timeout");
   o.connect_timeout = seconds(cli.connect_timeout_s, "connect_timeout");

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "port_filters.hpp"
 #include "provision/workflow.hpp"
 
 namespace espprov {
@@ -40,6 +41,11 @@ struct ProvisionCliOptions {
   std::string ssid, password, password_file;
   bool open = false, no_wifi = false, wifi_only = false;
   double connect_timeout_s = 20;
+  // stations: --reset-sequence, --connect-attempts, --ports auto filters
+  std::string reset_sequence;
+  int connect_attempts = 7;
+  double erase_timeout_s = 0, first_packet_timeout_s = 0;
+  UsbFilterFlags usb;
 };
 
 void add_provision_options(CLI::App& sub, ProvisionCliOptions& options);

@@ -58,6 +58,7 @@ Device::Device(const DeviceConfig& config, std::unique_ptr<FlashImage> flash, co
       access_points_(aps),
       registers_(config.chip, config.mac, config.flash_size),
       loader_(config.chip, registers_, *flash_),
+      circuit_(config.reset_circuit),
       fault_rng_(config.seed * 0x9E3779B97F4A7C15ull + static_cast<std::uint64_t>(config.index)) {
   master_fd_ = pty.master_fd;
   held_slave_fd_ = pty.held_slave_fd;
@@ -65,6 +66,27 @@ Device::Device(const DeviceConfig& config, std::unique_ptr<FlashImage> flash, co
   flash_->power_cut() = PowerCut(config.seed * 0x2545F4914F6CDD1Dull + static_cast<std::uint64_t>(config.index));
   if (config.faults.power_cut_after_ops) flash_->power_cut().arm(*config.faults.power_cut_after_ops);
   reset_into(config.boot_mode, Clock::now());
+}
+
+void Device::set_lines(bool dtr, bool rts, Clock::time_point now) {
+  apply_circuit(circuit_.on_lines(dtr, rts, now), now);
+}
+
+void Device::apply_circuit(ResetCircuit::Action action, Clock::time_point now) {
+  switch (action) {
+    case ResetCircuit::Action::none:
+      return;
+    case ResetCircuit::Action::hold_in_reset:
+      reset_into(mode_, now, ResetOrigin::host_lines);
+      held_in_reset_ = true;  // silent, input lost, until the circuit releases the chip
+      return;
+    case ResetCircuit::Action::boot_download:
+    case ResetCircuit::Action::boot_app:
+      held_in_reset_ = false;
+      reset_into(action == ResetCircuit::Action::boot_download ? DeviceMode::download : DeviceMode::app, now,
+                 ResetOrigin::host_lines);
+      return;
+  }
 }
 
 PtyHandle Device::release_pty() {
@@ -88,6 +110,7 @@ Clock::duration Device::byte_time() const {
 }
 
 void Device::reset_into(DeviceMode mode, Clock::time_point now, ResetOrigin origin) {
+  held_in_reset_ = false;
   app_.reset();
   loader_.reset();
   registers_.reset();
@@ -260,6 +283,8 @@ void Device::apply_pending_actions(Clock::time_point now) {
 }
 
 void Device::service(Clock::time_point now) {
+  apply_circuit(circuit_.on_time(now), now);
+  if (held_in_reset_) return;
   if (booting_) {
     if (now < boot_done_) return;
     finish_boot(now);
@@ -275,6 +300,8 @@ void Device::service(Clock::time_point now) {
 std::optional<Clock::time_point> Device::next_wakeup() const {
   std::optional<Clock::time_point> wake;
   auto consider = [&](Clock::time_point t) { wake = wake ? std::min(*wake, t) : t; };
+  if (auto t = circuit_.next_wakeup()) consider(*t);
+  if (held_in_reset_) return wake;
   if (booting_) consider(boot_done_);
   if (!rx_queue_.empty()) consider(std::max(busy_until_, config_.baud_pacing ? rx_clock_ : busy_until_));
   if (!tx_queue_.empty() && !tx_blocked_) consider(std::max(busy_until_, config_.baud_pacing ? tx_clock_ : busy_until_));

@@ -16,6 +16,7 @@
 #include "chip_table.hpp"
 #include "flash_image.hpp"
 #include "register_space.hpp"
+#include "reset_circuit.hpp"
 #include "rom_loader.hpp"
 #include "slip_codec.hpp"
 
@@ -42,6 +43,7 @@ struct DeviceConfig {
   bool realistic_timing = true;  // flash erase/program and boot times
   FaultInjection faults;
   std::uint64_t seed = 0;
+  ResetCircuitKind reset_circuit = ResetCircuitKind::auto_reset;  // what the host's DTR/RTS do (`lines`)
 };
 
 // The board's end of its USB-UART: a pty whose master the simulator drives. Outlives a board when boards are
@@ -83,6 +85,8 @@ class Device {
   void disarm_power_cut() { flash_->power_cut().disarm(); }
   std::uint64_t flash_operations() const { return flash_->power_cut().operations(); }
   bool powered() const { return flash_->power_cut().powered(); }
+  // The host set DTR/RTS (the control's `lines`): the board's reset circuit decides what happens.
+  void set_lines(bool dtr, bool rts, Clock::time_point now);
   // Unplugs the board: its pty is handed over and this device no longer owns it.
   PtyHandle release_pty();
 
@@ -99,6 +103,7 @@ class Device {
   void apply_pending_actions(Clock::time_point now);
   void count_received_byte(Clock::time_point now);
   bool check_power();
+  void apply_circuit(ResetCircuit::Action action, Clock::time_point now);
 
   DeviceConfig config_;
   std::unique_ptr<FlashImage> flash_;
@@ -112,6 +117,8 @@ class Device {
   int held_slave_fd_ = -1;  // keeps the pty alive while no client has it open
   std::string port_;
 
+  ResetCircuit circuit_;
+  bool held_in_reset_ = false;  // EN held low through the lines: silent until released
   DeviceMode mode_ = DeviceMode::download;
   bool booting_ = true;
   bool stalled_ = false;

@@ -71,7 +71,10 @@ std::string usage_text() {
          "  --fault-stall K        stop answering after K received bytes, until reset\n"
          "  --fault-scope all|rom  where drops and corruption apply: every byte (default) or only in download mode\n"
          "  --fault-power-cut-after N  cut the power in the flash operation after N program/erase operations\n"
-         "                         (a program leaves part of its bits, an erase random bits); off until reset\n";
+         "                         (a program leaves part of its bits, an erase random bits); off until reset\n"
+         "  --reset-circuit auto-reset|slow-en|usb-serial-jtag\n"
+         "                         what the control's `lines DTR RTS` do: the DevKit two-transistor circuit (default),\n"
+         "                         the same with a slow EN (needs the long reset delay), the native USB-Serial/JTAG\n";
 }
 
 std::variant<SimOptions, UsageRequest> parse_sim_options(int argc, char** argv) {
@@ -122,6 +125,10 @@ std::variant<SimOptions, UsageRequest> parse_sim_options(int argc, char** argv) 
       options.faults.rom_only = value == "rom";
     } else if (flag == "--fault-power-cut-after") {
       options.faults.power_cut_after_ops = parse_number(flag, value);
+    } else if (flag == "--reset-circuit") {
+      auto kind = parse_reset_circuit(value);
+      if (!kind) throw std::invalid_argument("--reset-circuit expects auto-reset, slow-en or usb-serial-jtag");
+      options.reset_circuit = *kind;
     } else if (flag == "--fault-stall") {
       options.faults.stall_after_bytes = parse_number(flag, value);
     } else {

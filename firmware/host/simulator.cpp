@@ -5,6 +5,8 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
@@ -50,6 +52,7 @@ std::unique_ptr<Device> Simulator::make_board(int index, const std::array<std::u
   config.realistic_timing = options_.realistic_timing;
   config.faults = options_.faults;
   config.seed = options_.seed;
+  config.reset_circuit = options_.reset_circuit;
   if (pty) return std::make_unique<Device>(config, std::move(flash), access_points_, *pty);
   return std::make_unique<Device>(config, std::move(flash), access_points_);
 }
@@ -94,6 +97,39 @@ std::string Simulator::swap_board(Device* device) {
   return "error: no such device";
 }
 
+// The cable is pulled: the pty's master closes, so the port disappears and a station holding it reads an error.
+std::string Simulator::unplug_boards(const std::vector<Device*>& selected) {
+  for (Device* device : selected) {
+    std::erase_if(devices_, [device](const std::unique_ptr<Device>& slot) { return slot.get() == device; });
+  }
+  return "ok";
+}
+
+// A board on a new port (as a USB device enumerates), in the --boot mode: the next MAC of the seed, or a board
+// unplugged earlier (`plug MAC`: its flash image is kept).
+std::string Simulator::plug_board(const std::string& mac_text) {
+  Mac mac{};
+  if (!mac_text.empty()) {
+    unsigned b[6];
+    char end = 0;
+    if (std::sscanf(mac_text.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+                    &end) != 6) {
+      return "error: plug takes nothing (a new board) or the MAC of an unplugged one (AA:BB:CC:DD:EE:FF)";
+    }
+    for (int i = 0; i < 6; ++i) mac[i] = static_cast<std::uint8_t>(b[i]);
+    for (const auto& device : devices_) {
+      if (device->config().mac == mac) return "error: board " + mac_text + " is plugged in already";
+    }
+  }
+  ++swaps_;
+  if (mac_text.empty()) mac = derive_macs(options_.seed, options_.count + swaps_).back();
+  const int index = options_.count + swaps_ - 1;  // never an index an earlier board had
+  devices_.push_back(make_board(index, mac, nullptr));
+  const auto& board = *devices_.back();
+  return nlohmann::json{{"index", index}, {"port", board.port()}, {"mac", format_mac(mac)},
+                        {"flash", board.flash().path().string()}}.dump();
+}
+
 Simulator::~Simulator() {
   devices_.clear();
   if (signal_fd_ >= 0) ::close(signal_fd_);
@@ -134,8 +170,11 @@ std::string Simulator::handle_control(const std::string& line) {
     }
     return list.dump();
   }
-  if (verb != "download" && verb != "reset" && verb != "swap" && verb != "power-cut" && verb != "flash-ops") {
-    return "error: unknown command '" + verb + "' (download, reset, swap, list, power-cut, flash-ops)";
+  if (verb == "plug") return plug_board(target);
+  if (verb != "download" && verb != "reset" && verb != "swap" && verb != "lines" && verb != "unplug" &&
+      verb != "power-cut" && verb != "flash-ops") {
+    return "error: unknown command '" + verb +
+           "' (download, reset, lines, swap, unplug, plug, list, power-cut, flash-ops)";
   }
   auto selected = select_devices(target);
   if (selected.empty()) return "error: no device '" + target + "' (index, port, MAC or all)";
@@ -148,6 +187,17 @@ std::string Simulator::handle_control(const std::string& line) {
   if (verb == "swap") {
     if (target == "all" || selected.size() != 1) return "error: swap takes one device (index, port or MAC), not '" + target + "'";
     return swap_board(selected.front());
+  }
+  if (verb == "unplug") return unplug_boards(selected);
+  if (verb == "lines") {
+    // lines <target> <dtr> <rts>: the host's modem lines, 1 = asserted (what a pty cannot carry)
+    std::string dtr, rts;
+    words >> dtr >> rts;
+    if ((dtr != "0" && dtr != "1") || (rts != "0" && rts != "1")) {
+      return "error: lines takes the target, then DTR and RTS as 0 or 1 (lines 0 1 0)";
+    }
+    for (Device* device : selected) device->set_lines(dtr == "1", rts == "1", Clock::now());
+    return "ok";
   }
   const auto mode = verb == "download" ? DeviceMode::download : DeviceMode::app;
   for (Device* device : selected) device->reset_into(mode, Clock::now(), Device::ResetOrigin::host_lines);
@@ -193,9 +243,13 @@ int Simulator::run() {
     if (::poll(fds.data(), fds.size(), timeout_ms) < 0 && errno != EINTR) return 1;
     const auto ready = Clock::now();
     if (fds[0].revents & POLLIN) handle_signals();
+    const std::size_t boards_polled = devices_.size();
+    const int plugs_before = swaps_;
     for (std::size_t i = 0; i < control_fds.size(); ++i) {
       if (fds[1 + i].revents) control_->on_readable(fds[1 + i].fd);
     }
+    // A board plugged or unplugged by the control: the poll entries no longer line up; poll again.
+    if (devices_.size() != boards_polled || swaps_ != plugs_before) continue;
     for (std::size_t i = 0; i < devices_.size(); ++i) {
       const auto revents = fds[1 + control_fds.size() + i].revents;
       if (revents & POLLIN) devices_[i]->on_readable(ready);

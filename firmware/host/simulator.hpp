@@ -29,6 +29,8 @@ class Simulator {
   std::string swap_board(Device* device);
   std::string flash_operations(const std::vector<Device*>& devices) const;
   std::string arm_power_cut(const std::vector<Device*>& devices, const std::string& count);
+  std::string unplug_boards(const std::vector<Device*>& selected);
+  std::string plug_board(const std::string& mac_text);
   std::vector<Device*> select_devices(const std::string& target);
   void handle_signals();
 

@@ -36,6 +36,13 @@ namespace provision::loader {
 
 namespace asio = boost::asio;
 
+// Per-operation timeouts where boards differ (a large or slow flash chip erases for longer than the datasheet
+// figures the defaults come from). Unset = the command table's (esptool's): FLASH_BEGIN 30 s per MB erased.
+struct OperationTimeouts {
+  std::optional<serial::Millis> erase;         // FLASH_BEGIN / FLASH_DEFL_BEGIN: the erase it announces
+  std::optional<serial::Millis> first_packet;  // the first data packet of a write (some ROMs erase lazily)
+};
+
 class Loader {
  public:
   // `device` names the board in progress events (default: the link's name).
@@ -46,6 +53,9 @@ class Loader {
   // without modem lines gives a warning and the SYNC tries go on. Throws Error(device_timeout) when no try
   // succeeds.
   asio::awaitable<void> connect(BeforeReset before, int attempts = 7);
+  // The same with a custom reset sequence, the alternating reset delays of default-reset and `attempts` 0 =
+  // until the board answers. Each failed attempt is reported through progress with its reason.
+  asio::awaitable<void> connect(const ConnectOptions& options);
   // GET_SECURITY_INFO's chip id, else the magic register. Throws Error(chip_unknown) naming the values.
   asio::awaitable<ChipInfo> detect_chip();
   // Reads the eFuse MAC words until two reads in a row agree (ROM answers carry no checksum), checks the chip's
@@ -71,6 +81,8 @@ class Loader {
 
   asio::awaitable<std::uint32_t> read_reg(std::uint32_t address);
   asio::awaitable<void> write_reg(std::uint32_t address, std::uint32_t value);
+
+  void set_timeouts(const OperationTimeouts& timeouts) { timeouts_ = timeouts; }
 
   const ChipFacts* chip() const { return chip_; }
   std::optional<std::uint32_t> flash_size() const { return flash_size_; }
@@ -133,6 +145,7 @@ class Loader {
   std::size_t resends_ = 0;
   bool line_gave_up_ = false;  // the last failure was a request the line kept mangling (not a ROM refusal)
   std::uint8_t last_refusal_ = 0;  // the ROM error code of the last refusal thrown, 0 for none
+  OperationTimeouts timeouts_;
 };
 
 }  // namespace provision::loader

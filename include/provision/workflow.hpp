@@ -24,6 +24,7 @@
 #include "provision/progress.hpp"
 #include "provision/record.hpp"
 #include "provision/serial.hpp"
+#include "provision/serial/usb_ports.hpp"
 #include "provision/wifi.hpp"
 #include "provision/wifi_settings.hpp"
 
@@ -39,7 +40,9 @@ inline constexpr const char* kSteps[] = {"connect", "chip",  "mac",  "identity",
 struct ResetOptions {
   loader::BeforeReset before = loader::BeforeReset::default_reset;
   loader::AfterReset after = loader::AfterReset::hard_reset;
-  int attempts = 7;
+  int attempts = 7;                               // 0 = until the board answers
+  std::optional<loader::ResetSequence> sequence;  // --reset-sequence instead of `before`
+  std::string sysfs_root = "/";                   // where a port's USB bridge is looked up (303a:1001 -> usb-reset)
 };
 
 struct ProvisionOptions {
@@ -47,6 +50,7 @@ struct ProvisionOptions {
   unsigned baud = 115200;
   unsigned flash_baud = 921600;  // 0 = stay at `baud`
   ResetOptions reset;
+  loader::OperationTimeouts loader_timeouts;        // --erase-timeout, --first-packet-timeout
   std::chrono::milliseconds ready_timeout{10000};   // firmware's +READY after boot
   // Identity (seed task 3: pre-assigned identities).
   std::optional<std::string> uuid;  // normalised
@@ -87,6 +91,11 @@ struct StationOptions {
   std::size_t jobs = 0;  // 0 = all ports at once
   bool loop = false;
   std::chrono::milliseconds board_poll{1000};
+  // --ports auto: every ESP-looking USB serial port under `sysfs_root` the filter accepts (added to `ports`); with
+  // `loop`, ports are listed again every `board_poll`, so a board plugged in later is picked up, and a port's
+  // worker ends when its port disappears.
+  std::optional<serial::UsbPortFilter> auto_ports;
+  std::string sysfs_root = "/";
 };
 asio::awaitable<void> provision_station(const StationOptions& station, const ProvisionOptions& options,
                                         Ledger& ledger, const Hooks& hooks,
@@ -101,5 +110,9 @@ std::string ca_pin_key(const std::string& ca_url);  // the ledger's key for a --
 // Expands --ports 'GLOB' (e.g. /dev/ttyUSB*) to the existing paths, sorted. Throws Error(bad_input, "ports") when
 // nothing matches.
 std::vector<std::string> expand_port_glob(const std::string& pattern);
+
+// The ports --ports auto takes now: ESP-looking bridges the filter accepts, as paths to open (under `sysfs_root`
+// when it is not "/").
+std::vector<std::string> auto_ports(const serial::UsbPortFilter& filter, const std::string& sysfs_root);
 
 }  // namespace provision::workflow

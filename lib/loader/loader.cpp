@@ -33,9 +33,14 @@ Error Loader::timeout_error(Command command, Millis timeout) const {
 }
 
 asio::awaitable<void> Loader::connect(BeforeReset before, int attempts) {
-  auto reset = make_reset(before);
+  co_await connect(ConnectOptions{.before = before, .sequence = std::nullopt, .attempts = attempts});
+}
+
+asio::awaitable<void> Loader::connect(const ConnectOptions& options) {
   bool warned = false;
-  for (int attempt = 0; attempt < attempts; ++attempt) {
+  const std::string limit = options.attempts == 0 ? "unlimited" : std::to_string(options.attempts);
+  for (int attempt = 0; options.attempts == 0 || attempt < options.attempts; ++attempt) {
+    auto reset = reset_for_attempt(options, attempt);
     bool has_lines = co_await reset->run(link_);
     if (!has_lines && !warned) {
       warned = true;
@@ -45,21 +50,32 @@ asio::awaitable<void> Loader::connect(BeforeReset before, int attempts) {
     }
     link_.discard_input();
     decoder_.reset();
+    const std::size_t noise_before = decoder_.noise_bytes();
     // esptool's cadence: five SYNC tries per reset, 50 ms apart, each waiting 100 ms for an answer.
     for (int sync_try = 0; sync_try < 5; ++sync_try) {
       bool synced = co_await try_sync();
       if (synced) {
         co_await drain(Millis(100));  // the seven further SYNC answers
-        progress(0, "in download mode");
+        progress(0, fmt::format("in download mode (attempt {}, {})", attempt + 1, describe_reset(options, attempt)));
         co_return;
       }
       co_await link_.delay(Millis(50));
     }
+    // Why this attempt failed, for --progress ndjson: silence, or output that is not the loader's (the board
+    // booted its application: GPIO0 was high when the chip sampled it).
+    const std::size_t other = decoder_.noise_bytes() - noise_before;
+    progress(0, fmt::format("connect attempt {} of {} failed after {}: {}", attempt + 1, limit,
+                            describe_reset(options, attempt),
+                            other == 0 ? "no answer to SYNC (silent line)"
+                                       : fmt::format("no answer to SYNC; {} bytes of other output (the board may "
+                                                     "have booted its application instead of the ROM loader)",
+                                                     other)));
   }
+  auto first = reset_for_attempt(options, 0);
   throw Error(ErrorCode::device_timeout,
               fmt::format("no SYNC answer from {} after {} resets ({}); hold BOOT (GPIO0) while resetting, or "
-                          "check the port, the cable and --before",
-                          link_.name(), attempts, reset->name()),
+                          "check the port, the cable, --before or --reset-sequence",
+                          link_.name(), options.attempts, first->name()),
               "port");
 }
 

@@ -170,7 +170,7 @@ asio::awaitable<void> Loader::write_blocks(std::uint32_t offset, std::span<const
   // packets (esptool's flash_defl_begin for the ROM).
   const std::uint32_t erase_size = compress ? (image_size + block - 1) / block * block : image_size;
   auto begin = flash_begin_body(erase_size, packets, block, offset, chip_->begin_has_encrypt_word);
-  co_await checked(begin_command, begin, 0, command_timeout(begin_command, erase_size));
+  co_await checked(begin_command, begin, 0, timeouts_.erase.value_or(command_timeout(begin_command, erase_size)));
   // A deflated packet inflates to about image/compressed times its size: the write timeout scales with that.
   const double inflation = data.empty() ? 1.0 : double(image_size) / double(data.size());
   Bytes padded;
@@ -184,6 +184,7 @@ asio::awaitable<void> Loader::write_blocks(std::uint32_t offset, std::span<const
     }
     auto body = flash_data_body(sequence, chunk);
     auto timeout = command_timeout(data_command, std::size_t(double(chunk.size()) * inflation));
+    if (sequence == 0 && timeouts_.first_packet) timeout = *timeouts_.first_packet;
     co_await checked(data_command, body, data_checksum(chunk), timeout, resends);
     progress(double(sequence + 1) / packets, fmt::format("wrote {} of {} packets", sequence + 1, packets));
   }
@@ -289,7 +290,7 @@ asio::awaitable<void> Loader::erase_region(std::uint32_t offset, std::uint32_t s
   co_await attach_flash();
   auto begin = flash_begin_body(size, 0, static_cast<std::uint32_t>(chip_->flash_write_block), offset,
                                 chip_->begin_has_encrypt_word);
-  co_await checked(Command::flash_begin, begin, 0, command_timeout(Command::flash_begin, size));
+  co_await checked(Command::flash_begin, begin, 0, timeouts_.erase.value_or(command_timeout(Command::flash_begin, size)));
 }
 
 }  // namespace provision::loader

@@ -49,7 +49,7 @@ asio::awaitable<bool> ClassicReset::run(serial::Link& link) const {
   if (!link.set_modem_lines(false, true)) co_return false;  // EN low (in reset), GPIO0 high
   co_await link.delay(Millis(100));
   link.set_modem_lines(true, false);  // GPIO0 low, EN high: the ROM samples GPIO0 and enters download mode
-  co_await link.delay(Millis(50));    // esptool's reset_delay: GPIO0 must stay low until the ROM has sampled it
+  co_await link.delay(gpio0_hold_);   // esptool's reset_delay: GPIO0 must stay low until the ROM has sampled it
   link.set_modem_lines(false, std::nullopt);  // release GPIO0
   co_return true;
 }
@@ -75,6 +75,44 @@ asio::awaitable<bool> HardReset::run(serial::Link& link) const {
 }
 
 asio::awaitable<bool> NoReset::run(serial::Link&) const { co_return true; }
+
+asio::awaitable<bool> SequenceReset::run(serial::Link& link) const {
+  for (const auto& step : sequence_.steps) {
+    bool applied = true;
+    switch (step.kind) {
+      case ResetStep::Kind::set_dtr: applied = link.set_modem_lines(step.dtr, std::nullopt); break;
+      case ResetStep::Kind::set_rts: applied = link.set_modem_lines(std::nullopt, step.rts); break;
+      case ResetStep::Kind::set_both: applied = link.set_modem_lines(step.dtr, step.rts); break;
+      case ResetStep::Kind::wait:
+        co_await link.delay(std::chrono::ceil<Millis>(step.wait));
+        break;
+    }
+    if (!applied) co_return false;
+  }
+  co_return true;
+}
+
+std::unique_ptr<ResetStrategy> reset_for_attempt(const ConnectOptions& options, int attempt) {
+  if (options.sequence) return std::make_unique<SequenceReset>(*options.sequence);
+  if (options.before == BeforeReset::default_reset) {
+    return std::make_unique<ClassicReset>(attempt % 2 == 0 ? kShortResetDelay : kLongResetDelay);
+  }
+  return make_reset(options.before);
+}
+
+std::string describe_reset(const ConnectOptions& options, int attempt) {
+  if (options.sequence) return "reset-sequence " + format_reset_sequence(*options.sequence);
+  if (options.before == BeforeReset::default_reset) {
+    return fmt::format("default-reset (GPIO0 held {} ms)",
+                       (attempt % 2 == 0 ? kShortResetDelay : kLongResetDelay).count());
+  }
+  return std::string(to_string(options.before));
+}
+
+BeforeReset before_for_port(BeforeReset requested, std::string_view implied_reset) {
+  if (requested == BeforeReset::default_reset && implied_reset == "usb-reset") return BeforeReset::usb_reset;
+  return requested;
+}
 
 std::unique_ptr<ResetStrategy> make_reset(BeforeReset before) {
   switch (before) {

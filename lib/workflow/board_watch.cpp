@@ -4,6 +4,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <filesystem>
+
+#include "provision/loader/session.hpp"
 
 namespace provision::workflow {
 namespace {
@@ -20,7 +23,9 @@ asio::awaitable<std::string> probe_mac(const std::string& port, const ProvisionO
   loader::Loader device(*link);
   std::string mac;
   try {
-    co_await device.connect(options.reset.before, 1);
+    auto connect = loader::connect_options_for(port, options.reset.before, options.reset.sequence, 1, {},
+                                               options.reset.sysfs_root);
+    co_await device.connect(connect);
     mac = mac_colon(co_await device.read_mac());
   } catch (const Error&) {
     co_return "";
@@ -39,7 +44,7 @@ asio::awaitable<std::string> probe_mac(const std::string& port, const ProvisionO
 
 asio::awaitable<bool> wait_for_next_board(const std::string& port, const std::string& last_mac,
                                           const ProvisionOptions& options, const Hooks& hooks,
-                                          std::chrono::milliseconds poll) {
+                                          std::chrono::milliseconds poll, bool end_when_gone) {
   report(hooks.progress, {port, "wait", StepState::started, 0, "waiting for the next board"});
   asio::steady_timer timer(co_await asio::this_coro::executor);
   while (!(hooks.stop && hooks.stop->load())) {
@@ -47,6 +52,7 @@ asio::awaitable<bool> wait_for_next_board(const std::string& port, const std::st
     boost::system::error_code ignored;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
     if (hooks.stop && hooks.stop->load()) break;
+    if (end_when_gone && !std::filesystem::exists(port)) break;
     std::string mac = co_await probe_mac(port, options, last_mac);
     if (!mac.empty() && mac != last_mac) {
       report(hooks.progress, {port, "wait", StepState::done, 1, "board " + mac});

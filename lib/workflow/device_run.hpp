@@ -41,7 +41,7 @@ class DeviceRun {
     try {
       co_await body();
     } catch (const Error& error) {
-      failure = error;
+      failure = port_failure(error, port_);
     }
     timings_[step_name] = seconds_since(started);
     if (failure) {
@@ -57,6 +57,8 @@ class DeviceRun {
     report(hooks_.progress, {port_, step_name, StepState::done, 1, ""});
   }
 
+  // port_unavailable on a device path that no longer exists becomes port_gone (the board was unplugged).
+  static Error port_failure(const Error& error, const std::string& port);
   asio::awaitable<void> run_full();
   asio::awaitable<void> run_wifi_only();
   asio::awaitable<void> configure_and_verify();

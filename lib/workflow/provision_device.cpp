@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <filesystem>
 
 #include "provision/ca_crypto.hpp"
+#include "provision/loader/session.hpp"
 #include "provision/workflow.hpp"
 #include "workflow/device_run.hpp"
 
@@ -172,12 +174,32 @@ asio::awaitable<void> DeviceRun::configure_and_verify() {
   }
 }
 
+Error DeviceRun::port_failure(const Error& error, const std::string& port) {
+  if (error.code() != ErrorCode::port_unavailable) return error;
+  serial::PortUrl url;
+  try {
+    url = serial::parse_port_url(port);
+  } catch (const Error&) {
+    return error;
+  }
+  std::error_code ec;
+  if (url.kind != serial::PortUrl::Kind::device || std::filesystem::exists(url.path, ec)) return error;
+  return Error(ErrorCode::port_gone,
+               fmt::format("port {} disappeared during the run (board unplugged or the USB link reset): {}; plug "
+                           "it back and run again: the ledger resumes this board where it stopped",
+                           port, error.what()),
+               "port");
+}
+
 asio::awaitable<void> DeviceRun::connect_loader() {
   link_ = co_await serial::open_link(port_, options_.baud);
   if (hooks_.trace) link_->set_trace(hooks_.trace);
   loader_ = std::make_unique<loader::Loader>(*link_, module_progress_, port_);
+  loader_->set_timeouts(options_.loader_timeouts);
   try {
-    co_await loader_->connect(options_.reset.before, options_.reset.attempts);
+    auto connect = loader::connect_options_for(port_, options_.reset.before, options_.reset.sequence,
+                                               options_.reset.attempts, module_progress_, options_.reset.sysfs_root);
+    co_await loader_->connect(connect);
     co_return;
   } catch (const Error& error) {
     if (error.code() != ErrorCode::device_timeout) throw;
@@ -204,6 +226,7 @@ asio::awaitable<void> DeviceRun::connect_loader() {
                 "port");
   }
   loader_ = std::make_unique<loader::Loader>(*link_, module_progress_, port_);
+  loader_->set_timeouts(options_.loader_timeouts);
   co_await loader_->connect(loader::BeforeReset::no_reset, options_.reset.attempts);
 }
 

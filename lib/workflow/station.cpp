@@ -12,7 +12,9 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <deque>
+#include <filesystem>
 #include <memory>
+#include <set>
 
 #include "provision/workflow.hpp"
 #include "workflow/board_watch.hpp"
@@ -43,18 +45,62 @@ asio::awaitable<void> station_port(std::string port, const StationOptions& stati
   std::string last_mac;
   while (!stopping(hooks)) {
     if (!last_mac.empty()) {
-      bool next = co_await wait_for_next_board(port, last_mac, options, hooks, station.board_poll);
-      if (!next) break;  // stopped while waiting
+      bool next = co_await wait_for_next_board(port, last_mac, options, hooks, station.board_poll,
+                                               station.auto_ports.has_value());
+      if (!next) break;  // stopped while waiting, or (--ports auto) the port went away
     }
     Record record = co_await run_device(port, options, ledger, hooks, ca_client);
     on_done(record);
+    // --ports auto: the port went away (board unplugged); the watcher starts a new worker when it comes back.
+    if (station.auto_ports && !std::filesystem::exists(port)) break;
     last_mac = field(record, "mac");
     if (last_mac.empty()) co_await pause(station.board_poll);  // no board answered: try the port again later
     if (last_mac.empty()) last_mac = "?";
   }
 }
 
+// --ports auto with --loop: lists the ports every board_poll and starts a station worker on each new one.
+asio::awaitable<void> watch_auto_ports(const StationOptions& station, const ProvisionOptions& options,
+                                       LedgerWriter& ledger, const Hooks& hooks, const ca::Client* ca_client,
+                                       std::function<void(const Record&)>& on_done,
+                                       std::shared_ptr<std::set<std::string>> active) {
+  auto executor = co_await asio::this_coro::executor;
+  auto workers = std::make_shared<std::size_t>(0);
+  while (!stopping(hooks)) {
+    for (const auto& port : auto_ports(*station.auto_ports, station.sysfs_root)) {
+      if (!active->insert(port).second) continue;
+      report(hooks.progress, {port, "wait", StepState::progress, 0, "port appeared"});
+      ++*workers;
+      asio::co_spawn(
+          executor, station_port(port, station, options, ledger, hooks, ca_client, on_done),
+          [port, active, workers, &on_done](std::exception_ptr error) {
+            active->erase(port);
+            --*workers;
+            if (!error) return;
+            try {
+              std::rethrow_exception(error);
+            } catch (const Error& e) {
+              on_done(error_record(e));
+            } catch (const std::exception& e) {
+              on_done(error_record(Error(ErrorCode::internal, e.what())));
+            }
+          });
+    }
+    co_await pause(station.board_poll);
+  }
+  // Stopped: the workers finish their current step; wait for them (they reference this frame's arguments).
+  while (*workers > 0) co_await pause(std::chrono::milliseconds(20));
+}
+
 }  // namespace
+
+std::vector<std::string> auto_ports(const serial::UsbPortFilter& filter, const std::string& sysfs_root) {
+  std::vector<std::string> ports;
+  for (const auto& port : serial::list_usb_serial_ports(sysfs_root)) {
+    if (port.esp_bridge() && filter.matches(port)) ports.push_back(serial::host_path(port, sysfs_root));
+  }
+  return ports;
+}
 
 asio::awaitable<void> provision_station(const StationOptions& station, const ProvisionOptions& options,
                                         Ledger& ledger, const Hooks& hooks,
@@ -65,8 +111,24 @@ asio::awaitable<void> provision_station(const StationOptions& station, const Pro
   auto queue = std::make_shared<std::deque<std::string>>(station.ports.begin(), station.ports.end());
   std::size_t workers = station.jobs == 0 ? queue->size() : std::min(station.jobs, queue->size());
   if (station.loop) workers = queue->size();  // station mode: every port is watched all the time
-  auto running = std::make_shared<std::size_t>(workers);
+  const bool watching = station.auto_ports && station.loop;
+  auto running = std::make_shared<std::size_t>(workers + (watching ? 1 : 0));
   asio::steady_timer all_done(executor, asio::steady_timer::time_point::max());
+  if (watching) {
+    // Explicit --port values get their workers below; the watcher adds the USB ports as they appear.
+    auto active = std::make_shared<std::set<std::string>>(station.ports.begin(), station.ports.end());
+    asio::co_spawn(executor, watch_auto_ports(station, options, writer, hooks, ca_client.get(), on_done, active),
+                   [&, running](std::exception_ptr error) {
+                     if (error) {
+                       try {
+                         std::rethrow_exception(error);
+                       } catch (const std::exception& e) {
+                         on_done(error_record(Error(ErrorCode::internal, e.what())));
+                       }
+                     }
+                     if (--*running == 0) all_done.cancel();
+                   });
+  }
 
   for (std::size_t i = 0; i < workers; ++i) {
     asio::co_spawn(
@@ -97,7 +159,7 @@ asio::awaitable<void> provision_station(const StationOptions& station, const Pro
         });
   }
   boost::system::error_code ignored;
-  if (workers > 0) co_await all_done.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  if (*running > 0) co_await all_done.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
 }
 
 std::vector<std::string> expand_port_glob(const std::string& pattern) {

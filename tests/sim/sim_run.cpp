@@ -39,11 +39,13 @@ void SimRun::start(int count, const std::string& chip, std::vector<std::string> 
   }
 }
 
-std::string SimRun::control(const std::string& line) const {
+std::string SimRun::control(const std::string& line) const { return control_request(state_ / "control", line); }
+
+std::string control_request(const std::filesystem::path& socket_path, const std::string& line) {
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
-  std::string path = (state_ / "control").string();
+  std::string path = socket_path.string();
   std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
     ::close(fd);

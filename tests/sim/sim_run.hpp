@@ -16,6 +16,9 @@ struct SimDevice {
   std::string flash;
 };
 
+// Sends one line to a simulator's control socket and returns the answer line.
+std::string control_request(const std::filesystem::path& socket_path, const std::string& line);
+
 class SimRun {
  public:
   // Extra arguments follow --count/--chip/--state; pacing and flash timing are off unless the test turns them on.

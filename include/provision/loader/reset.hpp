@@ -5,9 +5,12 @@
 
 #include <utility>  // before Boost 1.74's awaitable.hpp, which uses std::exchange without it
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string_view>
 
+#include "provision/loader/reset_sequence.hpp"
 #include "provision/serial.hpp"
 
 namespace provision::loader {
@@ -31,11 +34,33 @@ class ResetStrategy {
   virtual boost::asio::awaitable<bool> run(serial::Link& link) const = 0;
 };
 
-// Classic auto-reset of USB-UART boards: EN low, then GPIO0 low while EN rises, then GPIO0 released.
+// GPIO0 held low after EN rises: espflash's DEFAULT_RESET_DELAY / EXTRA_RESET_DELAY (esptool: 0.05 s and
+// 0.05 + 0.5 s). A board whose EN capacitor charges slowly samples the strap late and needs the long one.
+inline constexpr std::chrono::milliseconds kShortResetDelay{50};
+inline constexpr std::chrono::milliseconds kLongResetDelay{500};
+
+// Classic auto-reset of USB-UART boards: EN low, then GPIO0 low while EN rises, then GPIO0 released after
+// `gpio0_hold`.
 class ClassicReset final : public ResetStrategy {
  public:
+  explicit ClassicReset(std::chrono::milliseconds gpio0_hold = kShortResetDelay) : gpio0_hold_(gpio0_hold) {}
   std::string_view name() const override { return "default-reset"; }
   boost::asio::awaitable<bool> run(serial::Link& link) const override;
+  std::chrono::milliseconds gpio0_hold() const { return gpio0_hold_; }
+
+ private:
+  std::chrono::milliseconds gpio0_hold_;
+};
+
+// --reset-sequence: the lines and waits exactly as given (esptool's CustomReset).
+class SequenceReset final : public ResetStrategy {
+ public:
+  explicit SequenceReset(ResetSequence sequence) : sequence_(std::move(sequence)) {}
+  std::string_view name() const override { return "reset-sequence"; }
+  boost::asio::awaitable<bool> run(serial::Link& link) const override;
+
+ private:
+  ResetSequence sequence_;
 };
 
 // The sequence the USB-Serial/JTAG peripheral (ESP32-S3, C3, C6, H2 native USB) decodes from DTR/RTS.
@@ -60,5 +85,23 @@ class NoReset final : public ResetStrategy {
 };
 
 std::unique_ptr<ResetStrategy> make_reset(BeforeReset before);
+
+// How Loader::connect resets a board and how often it tries.
+struct ConnectOptions {
+  BeforeReset before = BeforeReset::default_reset;
+  std::optional<ResetSequence> sequence;  // --reset-sequence: these lines instead of `before`'s
+  int attempts = 7;                       // reset + SYNC rounds; 0 = until the board answers (a station)
+};
+
+// The reset of attempt `attempt` (0-based): a custom sequence as given; default-reset alternates the short and the
+// long GPIO0 hold (short first), as espflash and esptool do; the others are fixed.
+std::unique_ptr<ResetStrategy> reset_for_attempt(const ConnectOptions& options, int attempt);
+// One line for progress: "default-reset (GPIO0 held 500 ms)", "reset-sequence D0|R1|...".
+std::string describe_reset(const ConnectOptions& options, int attempt);
+
+// The --before a port's bridge implies when the default was asked for: "usb-reset" for the Espressif
+// USB-Serial/JTAG (303a:1001), whose peripheral ignores the classic circuit's sequence (esptool switches to its
+// USBJTAGSerialReset for that PID too). An explicit usb-reset or no-reset is kept.
+BeforeReset before_for_port(BeforeReset requested, std::string_view implied_reset);
 
 }  // namespace provision::loader

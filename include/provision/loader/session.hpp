@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -15,7 +16,11 @@ struct SessionOptions {
   std::string port;
   unsigned baud = 115200;   // the ROM's rate after reset
   unsigned flash_baud = 0;  // CHANGE_BAUDRATE to this after connecting; 0 = stay at `baud`
-  BeforeReset before = BeforeReset::default_reset;
+  BeforeReset before = BeforeReset::default_reset;  // on a 303a:1001 port default-reset means usb-reset
+  std::optional<ResetSequence> reset_sequence;      // --reset-sequence, instead of `before`
+  int connect_attempts = 7;                         // 0 = until the board answers
+  std::string sysfs_root = "/";                     // where the port's USB bridge is looked up
+  OperationTimeouts timeouts;                       // --erase-timeout, --first-packet-timeout
   AfterReset after = AfterReset::hard_reset;
   serial::TraceSink trace;  // byte-level trace, when set
   ProgressSink progress;
@@ -25,5 +30,10 @@ struct SessionOptions {
 using SessionStep = std::function<asio::awaitable<void>(Loader& loader, Record& record)>;
 
 asio::awaitable<Record> run_session(SessionOptions options, SessionStep step);
+
+// The connect options for a port: `before` becomes usb-reset on an Espressif USB-Serial/JTAG port (read from sysfs
+// under `sysfs_root`), reported through `progress` when it changes.
+ConnectOptions connect_options_for(const std::string& port, BeforeReset before, std::optional<ResetSequence> sequence,
+                                   int attempts, const ProgressSink& progress, const std::string& sysfs_root = "/");
 
 }  // namespace provision::loader
