@@ -201,7 +201,11 @@ auto PostgresRegistry::with_reader(F&& read) const {
       return result;
     } catch (const Failure& failure) {
       if (failure.code() != ErrorCode::database_unavailable) throw;
-      if (pooled && attempt == 0) continue;
+      if (pooled && attempt == 0) {  // the database restarted: every idle connection is dead, open a new one
+        std::lock_guard lock(readers_mutex_);
+        readers_.clear();
+        continue;
+      }
       note_unavailable(failure);
       throw;
     }
@@ -262,6 +266,7 @@ void PostgresRegistry::writer_loop() {
 void PostgresRegistry::run_batch(std::unique_ptr<Connection>& db, std::vector<Pending>& batch) {
   std::exception_ptr commit_error;
   for (int attempt = 1;; ++attempt) {
+    const bool reused = db != nullptr;
     try {
       if (db && db->broken()) db.reset();
       if (!db) db = std::make_unique<Connection>(url_, "registry");
@@ -287,8 +292,11 @@ void PostgresRegistry::run_batch(std::unique_ptr<Connection>& db, std::vector<Pe
       if (db && !db->broken()) rollback_quietly(*db);
       if (failure.must_retry() && attempt < kBatchAttempts) continue;
       if (failure.code() == ErrorCode::database_unavailable) {
-        note_unavailable(failure);
         db.reset();
+        // A connection kept from before a database restart fails on first use: once more on a new one. Safe even
+        // after a cut COMMIT: the jobs run again, find their rows committed, and answer as for a repeat.
+        if (reused && attempt == 1) continue;
+        note_unavailable(failure);
       }
       commit_error = std::current_exception();
       break;

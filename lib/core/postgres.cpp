@@ -14,10 +14,13 @@ bool away(const std::string& sqlstate) {
 
 std::string one_line(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  for (auto& c : text) {
-    if (c == '\n') c = ' ';
+  std::string out;
+  for (char c : text) {
+    if (c == '\n' || c == '\t') c = ' ';
+    if (c == ' ' && !out.empty() && out.back() == ' ') continue;
+    out += c;
   }
-  return text;
+  return out;
 }
 
 }  // namespace
