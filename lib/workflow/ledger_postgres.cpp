@@ -123,17 +123,44 @@ std::string lock_key(const std::string& mac) { return "espprov-ledger:" + mac; }
 
 }  // namespace
 
-PostgresLedger::PostgresLedger(const std::string& url) : db_(url, kOwner) { migrate(db_); }
+PostgresLedger::PostgresLedger(const std::string& url)
+    : url_(url), db_(std::make_unique<postgres::Connection>(url, kOwner)) {
+  migrate(*db_);
+}
+
+postgres::Connection& PostgresLedger::db() {
+  if (batching_ || !db_->broken()) return *db_;
+  db_ = std::make_unique<postgres::Connection>(url_, kOwner);
+  for (auto it = held_.begin(); it != held_.end();) {
+    auto got = db_->exec("SELECT pg_try_advisory_lock(hashtext($1))", {lock_key(*it)});
+    it = got.text(0, 0) == "t" ? std::next(it) : held_.erase(it);
+  }
+  return *db_;
+}
+
+// BEGIN on a connection the database dropped fails once; the connection is then re-opened and BEGIN sent again.
+void PostgresLedger::begin_transaction() {
+  try {
+    db().exec("BEGIN");
+  } catch (const postgres::Failure& failure) {
+    if (failure.code() != ErrorCode::database_unavailable) throw;
+    db().exec("BEGIN");
+  }
+}
 
 void PostgresLedger::transaction(const std::function<void()>& change) {
   std::lock_guard lock(mutex_);
-  db_.exec(batching_ ? "SAVEPOINT step" : "BEGIN");
+  if (batching_) {
+    db().exec("SAVEPOINT step");
+  } else {
+    begin_transaction();
+  }
   try {
     change();
-    db_.exec(batching_ ? "RELEASE SAVEPOINT step" : "COMMIT");
+    db().exec(batching_ ? "RELEASE SAVEPOINT step" : "COMMIT");
   } catch (...) {
     try {
-      db_.exec(batching_ ? "ROLLBACK TO SAVEPOINT step" : "ROLLBACK");
+      db().exec(batching_ ? "ROLLBACK TO SAVEPOINT step" : "ROLLBACK");
     } catch (const Error&) {
     }
     throw;
@@ -146,32 +173,32 @@ void PostgresLedger::batch(const std::function<void()>& body) {
     body();
     return;
   }
-  db_.exec("BEGIN");
+  begin_transaction();
   batching_ = true;
   try {
     body();
   } catch (...) {
     batching_ = false;
     try {
-      db_.exec("ROLLBACK");
+      db().exec("ROLLBACK");
     } catch (const Error&) {
     }
     throw;
   }
   batching_ = false;
-  db_.exec("COMMIT");
+  db().exec("COMMIT");
 }
 
 std::optional<LedgerEntry> PostgresLedger::find(const std::string& mac) {
   std::lock_guard lock(mutex_);
-  auto r = db_.exec((std::string(kSelect) + " WHERE d.mac = $1").c_str(), {mac});
+  auto r = db().exec((std::string(kSelect) + " WHERE d.mac = $1").c_str(), {mac});
   if (r.rows() == 0) return std::nullopt;
   return entry_of(r, 0);
 }
 
 std::vector<LedgerEntry> PostgresLedger::list() {
   std::lock_guard lock(mutex_);
-  auto r = db_.exec((std::string(kSelect) + " ORDER BY d.created_at, d.mac").c_str());
+  auto r = db().exec((std::string(kSelect) + " ORDER BY d.created_at, d.mac").c_str());
   std::vector<LedgerEntry> out;
   for (int i = 0; i < r.rows(); ++i) out.push_back(entry_of(r, i));
   return out;
@@ -181,9 +208,9 @@ LedgerEntry PostgresLedger::begin(const std::string& mac, const std::string& por
   std::lock_guard lock(mutex_);
   if (!held_.count(mac)) {
     // Not transactional: the lock is the session's, kept across this station's transactions until released.
-    auto got = db_.exec("SELECT pg_try_advisory_lock(hashtext($1))", {lock_key(mac)});
+    auto got = db().exec("SELECT pg_try_advisory_lock(hashtext($1))", {lock_key(mac)});
     if (got.text(0, 0) != "t") {
-      auto holder = db_.exec("SELECT station, step, updated_at FROM ledger_devices WHERE mac = $1", {mac});
+      auto holder = db().exec("SELECT station, step, updated_at FROM ledger_devices WHERE mac = $1", {mac});
       const std::string who = holder.rows() ? holder.text(0, 0) : "?";
       throw Error(ErrorCode::ledger_busy,
                   fmt::format("ledger: board {} is being provisioned by station \"{}\"{}; leave it there, or move it "
@@ -199,13 +226,13 @@ LedgerEntry PostgresLedger::begin(const std::string& mac, const std::string& por
   const std::string now = sqlite::now_rfc3339_ms();
   try {
     transaction([&] {
-      db_.exec(
+      db().exec(
           "INSERT INTO ledger_devices (mac, created_at, updated_at, attempts, status, station) VALUES ($1, $2, $2, "
           "1, 'in_progress', $3) ON CONFLICT (mac) DO UPDATE SET attempts = ledger_devices.attempts + 1, "
           "status = 'in_progress', error_code = '', error_message = '', updated_at = $2, station = $3",
           {mac, now, station});
-      db_.exec("INSERT INTO ledger_secrets (mac) VALUES ($1) ON CONFLICT (mac) DO NOTHING", {mac});
-      db_.exec("INSERT INTO ledger_events (mac, step, state, at, station, message) VALUES ($1, 'begin', "
+      db().exec("INSERT INTO ledger_secrets (mac) VALUES ($1) ON CONFLICT (mac) DO NOTHING", {mac});
+      db().exec("INSERT INTO ledger_events (mac, step, state, at, station, message) VALUES ($1, 'begin', "
                "'started', $2, $3, $4)",
                {mac, now, station, port.empty() ? "" : "port " + port});
     });
@@ -226,7 +253,7 @@ void PostgresLedger::require_held(const std::string& mac) const {
 
 void PostgresLedger::release(const std::string& mac) {
   if (!held_.erase(mac)) return;
-  db_.exec("SELECT pg_advisory_unlock(hashtext($1))", {lock_key(mac)});
+  db().exec("SELECT pg_advisory_unlock(hashtext($1))", {lock_key(mac)});
 }
 
 void PostgresLedger::complete_step(const std::string& mac, const std::string& step, const Record& record,
@@ -236,11 +263,11 @@ void PostgresLedger::complete_step(const std::string& mac, const std::string& st
   const std::string now = sqlite::now_rfc3339_ms();
   auto [open, secret] = split_secrets(record);
   transaction([&] {
-    db_.exec("UPDATE ledger_devices SET step = $2, uuid = $3, chip = $4, record = $5, updated_at = $6, station = $7 "
+    db().exec("UPDATE ledger_devices SET step = $2, uuid = $3, chip = $4, record = $5, updated_at = $6, station = $7 "
              "WHERE mac = $1",
              {mac, step, field(record, "uuid"), field(record, "chip"), open, now, station});
-    db_.exec("UPDATE ledger_secrets SET secrets = $2 WHERE mac = $1", {mac, secret});
-    db_.exec("INSERT INTO ledger_events (mac, step, state, at, station) VALUES ($1, $2, 'done', $3, $4)",
+    db().exec("UPDATE ledger_secrets SET secrets = $2 WHERE mac = $1", {mac, secret});
+    db().exec("INSERT INTO ledger_events (mac, step, state, at, station) VALUES ($1, $2, 'done', $3, $4)",
              {mac, step, now, station});
   });
 }
@@ -252,10 +279,10 @@ void PostgresLedger::fail_step(const std::string& mac, const std::string& step, 
   const std::string now = sqlite::now_rfc3339_ms();
   const std::string code(error_name(error.code()));
   transaction([&] {
-    db_.exec("UPDATE ledger_devices SET status = 'failed', error_code = $2, error_message = $3, updated_at = $4, "
+    db().exec("UPDATE ledger_devices SET status = 'failed', error_code = $2, error_message = $3, updated_at = $4, "
              "station = $5 WHERE mac = $1",
              {mac, code, error.what(), now, station});
-    db_.exec("INSERT INTO ledger_events (mac, step, state, at, station, error_code, message) VALUES ($1, $2, "
+    db().exec("INSERT INTO ledger_events (mac, step, state, at, station, error_code, message) VALUES ($1, $2, "
              "'failed', $3, $4, $5, $6)",
              {mac, step, now, station, code, error.what()});
   });
@@ -268,11 +295,11 @@ void PostgresLedger::finish(const std::string& mac, const Record& record, const 
   const std::string now = sqlite::now_rfc3339_ms();
   auto [open, secret] = split_secrets(record);
   transaction([&] {
-    db_.exec("UPDATE ledger_devices SET status = 'done', step = 'verified', uuid = $2, chip = $3, record = $4, "
+    db().exec("UPDATE ledger_devices SET status = 'done', step = 'verified', uuid = $2, chip = $3, record = $4, "
              "error_code = '', error_message = '', updated_at = $5, station = $6 WHERE mac = $1",
              {mac, field(record, "uuid"), field(record, "chip"), open, now, station});
-    db_.exec("UPDATE ledger_secrets SET secrets = $2 WHERE mac = $1", {mac, secret});
-    db_.exec("INSERT INTO ledger_events (mac, step, state, at, station) VALUES ($1, 'verified', 'done', $2, $3)",
+    db().exec("UPDATE ledger_secrets SET secrets = $2 WHERE mac = $1", {mac, secret});
+    db().exec("INSERT INTO ledger_events (mac, step, state, at, station) VALUES ($1, 'verified', 'done', $2, $3)",
              {mac, now, station});
   });
   release(mac);
@@ -281,14 +308,14 @@ void PostgresLedger::finish(const std::string& mac, const Record& record, const 
 void PostgresLedger::forget(const std::string& mac) {
   std::lock_guard lock(mutex_);
   transaction([&] {
-    db_.exec("DELETE FROM ledger_devices WHERE mac = $1", {mac});  // ledger_secrets: ON DELETE CASCADE
-    db_.exec("DELETE FROM ledger_events WHERE mac = $1", {mac});
+    db().exec("DELETE FROM ledger_devices WHERE mac = $1", {mac});  // ledger_secrets: ON DELETE CASCADE
+    db().exec("DELETE FROM ledger_events WHERE mac = $1", {mac});
   });
 }
 
 std::vector<Record> PostgresLedger::events(const std::string& mac) {
   std::lock_guard lock(mutex_);
-  auto r = db_.exec("SELECT step, state, at, station, message FROM ledger_events WHERE mac = $1 ORDER BY id", {mac});
+  auto r = db().exec("SELECT step, state, at, station, message FROM ledger_events WHERE mac = $1 ORDER BY id", {mac});
   std::vector<Record> out;
   for (int i = 0; i < r.rows(); ++i) {
     Record e = Record::object();
@@ -304,7 +331,7 @@ std::vector<Record> PostgresLedger::events(const std::string& mac) {
 
 std::vector<Record> PostgresLedger::events_since(const std::string& since) {
   std::lock_guard lock(mutex_);
-  auto r = db_.exec("SELECT mac, step, state, at, station, error_code FROM ledger_events WHERE at >= $1 ORDER BY id",
+  auto r = db().exec("SELECT mac, step, state, at, station, error_code FROM ledger_events WHERE at >= $1 ORDER BY id",
                     {since});
   std::vector<Record> out;
   for (int i = 0; i < r.rows(); ++i) {
@@ -322,7 +349,7 @@ std::vector<Record> PostgresLedger::events_since(const std::string& since) {
 
 std::optional<std::string> PostgresLedger::pinned_ca(const std::string& ca_url) {
   std::lock_guard lock(mutex_);
-  auto r = db_.exec("SELECT ca_cert FROM ledger_ca_pins WHERE ca_url = $1", {ca_url});
+  auto r = db().exec("SELECT ca_cert FROM ledger_ca_pins WHERE ca_url = $1", {ca_url});
   if (r.rows() == 0) return std::nullopt;
   return r.text(0, 0);
 }
@@ -330,7 +357,7 @@ std::optional<std::string> PostgresLedger::pinned_ca(const std::string& ca_url) 
 void PostgresLedger::pin_ca(const std::string& ca_url, const std::string& ca_cert_pem) {
   std::lock_guard lock(mutex_);
   transaction([&] {
-    db_.exec("INSERT INTO ledger_ca_pins (ca_url, ca_cert, pinned_at) VALUES ($1, $2, $3) ON CONFLICT (ca_url) DO "
+    db().exec("INSERT INTO ledger_ca_pins (ca_url, ca_cert, pinned_at) VALUES ($1, $2, $3) ON CONFLICT (ca_url) DO "
              "UPDATE SET ca_cert = excluded.ca_cert, pinned_at = excluded.pinned_at WHERE ledger_ca_pins.ca_cert <> "
              "excluded.ca_cert",
              {ca_url, ca_cert_pem, sqlite::now_rfc3339_ms()});

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -41,11 +42,17 @@ class PostgresLedger {
  private:
   // Runs `change` as one transaction, or as a savepoint of the batch's transaction (undone alone if it throws).
   void transaction(const std::function<void()>& change);
+  void begin_transaction();
   void require_held(const std::string& mac) const;
   void release(const std::string& mac);
+  // The connection, re-opened first if the database dropped it (a restart), and the holds taken again; a board
+  // another station took meanwhile is no longer held (its next write is ledger_busy). Never inside a batch: its
+  // transaction died with the old connection, and its failure must reach the caller.
+  postgres::Connection& db();
 
   std::recursive_mutex mutex_;  // one connection: one statement at a time, a batch's changes in one transaction
-  postgres::Connection db_;
+  std::string url_;
+  std::unique_ptr<postgres::Connection> db_;
   std::set<std::string> held_;  // boards this station holds (advisory locks of this session)
   bool batching_ = false;
 };

@@ -11,6 +11,8 @@
 #include <thread>
 
 #include "core/postgres.hpp"
+#include "e2e/e2e_support.hpp"
+#include "provision/identity.hpp"
 #include "provision/ledger.hpp"
 #include "support/postgres.hpp"
 
@@ -192,4 +194,50 @@ TEST_CASE("shared ledger: espprov ledger list, show, export, report and forget w
   CHECK(forget.exit_code == 0);
   Ledger check(url, "check");
   CHECK(check.list().size() == 3);
+}
+
+TEST_CASE("shared ledger: espprov provision on a board another station holds exits 62 naming that station, and "
+          "provisions it once released",
+          "[workflow][ledger][postgres]") {
+  using namespace std::chrono_literals;
+  const std::string url = test_support::shared_postgres().create_database();
+  sim_test::SimRun sim(1, "esp32c3");
+  const auto& board = sim.devices()[0];
+  const std::string mac = mac_colon(parse_mac(board.mac));
+  auto holder = std::make_unique<Ledger>(url, "station-a");
+  holder->begin(mac, "");
+  auto refused = test_support::run_process(
+      e2e::provision_argv(nullptr, url, {board.port}, {"--station", "station-b"}), "", 120s);
+  INFO(refused.out << refused.err);
+  CHECK(refused.exit_code == 62);
+  CHECK((refused.out + refused.err).find("station-a") != std::string::npos);
+  holder.reset();  // station A goes away: its hold ends with its connection
+  auto done = test_support::run_process(
+      e2e::provision_argv(nullptr, url, {board.port}, {"--station", "station-b"}), "", 120s);
+  INFO(done.err);
+  CHECK(done.exit_code == 0);
+  Ledger check(url, "check");
+  auto entry = check.find(mac);
+  REQUIRE(entry);
+  CHECK(entry->status == "done");
+  auto events = check.events(mac);
+  CHECK(events.front()["station"] == "station-a");
+  CHECK(events.back()["station"] == "station-b");
+}
+
+TEST_CASE("shared ledger: a station reconnects after a database restart and keeps the board it holds",
+          "[workflow][ledger][postgres]") {
+  auto& server = test_support::shared_postgres();
+  const std::string url = server.create_database();
+  Ledger station(url, "station-a");
+  station.begin(kMac, "");
+  server.stop();
+  CHECK(code_of([&] { station.complete_step(kMac, "identity", identity_record(kMac)); }) ==
+        ErrorCode::database_unavailable);
+  server.start();
+  station.batch([&] { station.complete_step(kMac, "identity", identity_record(kMac)); });
+  Ledger other(url, "station-b");
+  CHECK(code_of([&] { other.begin(kMac, ""); }) == ErrorCode::ledger_busy);  // the hold was taken again
+  station.finish(kMac, identity_record(kMac));
+  CHECK(other.find(kMac)->status == "done");
 }
