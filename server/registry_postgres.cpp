@@ -11,8 +11,8 @@ using postgres::Connection;
 using postgres::Failure;
 
 constexpr std::size_t kMaxBatch = 64;
-constexpr int kJobAttempts = 3;    // a job that lost a unique race sees the winner on its second run
-constexpr int kBatchAttempts = 5;  // a batch chosen as a deadlock victim runs again
+constexpr int kJobAttempts = 3;                   // a job that lost a unique race sees the winner on its second run
+constexpr int kBatchAttempts = 5;                 // a batch chosen as a deadlock victim runs again
 constexpr long kMigrationLockKey = 0x6573707276;  // "esprv": one server migrates at a time
 
 // One statement each (libpq's extended protocol runs one statement per call). Version 1 is the SQLite schema.
@@ -56,23 +56,24 @@ constexpr const char* kColumns =
     "device_name, location, claimed_at";
 
 DeviceRow row_of(const postgres::Result& r, int i) {
-  return DeviceRow{r.text(i, 0), r.text(i, 1),  r.text(i, 2),  r.text(i, 3),  r.text(i, 4),
-                   r.text(i, 5), r.text(i, 6),  r.text(i, 7),  r.text(i, 8),  r.text(i, 9),
+  return DeviceRow{r.text(i, 0),  r.text(i, 1),  r.text(i, 2),  r.text(i, 3),  r.text(i, 4),
+                   r.text(i, 5),  r.text(i, 6),  r.text(i, 7),  r.text(i, 8),  r.text(i, 9),
                    r.text(i, 10), r.text(i, 11), r.text(i, 12), r.text(i, 13), r.text(i, 14)};
 }
 
 std::vector<std::optional<std::string>> values_of(const DeviceRow& row) {
-  return {row.uuid,   row.mac,        row.chip,       row.psk,        row.pop_sha256,
-          row.certificate, row.private_key, row.serial, row.expiry, row.created_at,
-          row.updated_at, row.owner, row.device_name, row.location, row.claimed_at};
+  return {row.uuid,        row.mac,         row.chip,        row.psk,      row.pop_sha256,
+          row.certificate, row.private_key, row.serial,      row.expiry,   row.created_at,
+          row.updated_at,  row.owner,       row.device_name, row.location, row.claimed_at};
 }
 
 void migrate(Connection& db) {
   db.exec("BEGIN");
   try {
     db.exec(fmt::format("SELECT pg_advisory_xact_lock({})", kMigrationLockKey).c_str());
-    db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
-            "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
+    db.exec(
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
+        "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
     const int current = std::stoi(db.exec("SELECT coalesce(max(version), 0) FROM schema_version").text(0, 0));
     const int latest = migrations().back().version;
     if (current > latest) {
@@ -105,8 +106,8 @@ class LockingTransaction final : public Transaction {
   const DeviceRow* find_uuid(const std::string& uuid) override { return find("uuid", uuid); }
   const DeviceRow* find_mac(const std::string& mac) override { return find("mac", mac); }
   void insert(const DeviceRow& row) override {
-    static const std::string sql = fmt::format(
-        "INSERT INTO devices ({}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)", kColumns);
+    static const std::string sql =
+        fmt::format("INSERT INTO devices ({}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)", kColumns);
     db_.exec(sql.c_str(), values_of(row));
   }
   void update(const DeviceRow& row) override {

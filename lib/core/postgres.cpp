@@ -1,8 +1,7 @@
 #include "core/postgres.hpp"
 
-#include <libpq-fe.h>
-
 #include <fmt/format.h>
+#include <libpq-fe.h>
 
 namespace provision::postgres {
 namespace {
@@ -29,8 +28,12 @@ bool is_postgres_url(std::string_view text) {
   return text.rfind("postgresql://", 0) == 0 || text.rfind("postgres://", 0) == 0;
 }
 
-Result::~Result() { PQclear(result_); }
-int Result::rows() const { return PQntuples(result_); }
+Result::~Result() {
+  PQclear(result_);
+}
+int Result::rows() const {
+  return PQntuples(result_);
+}
 int Result::affected() const {
   const char* n = PQcmdTuples(result_);
   return n && *n ? std::atoi(n) : 0;
@@ -39,7 +42,9 @@ std::string Result::text(int row, int column) const {
   if (PQgetisnull(result_, row, column)) return {};
   return std::string(PQgetvalue(result_, row, column), static_cast<std::size_t>(PQgetlength(result_, row, column)));
 }
-bool Result::is_null(int row, int column) const { return PQgetisnull(result_, row, column) != 0; }
+bool Result::is_null(int row, int column) const {
+  return PQgetisnull(result_, row, column) != 0;
+}
 
 Connection::Connection(const std::string& conninfo, const char* owner) : owner_(owner) {
   conn_ = PQconnectdb(conninfo.c_str());
@@ -47,16 +52,21 @@ Connection::Connection(const std::string& conninfo, const char* owner) : owner_(
     std::string why = conn_ ? one_line(PQerrorMessage(conn_)) : "out of memory";
     PQfinish(conn_);
     conn_ = nullptr;
-    throw Failure(ErrorCode::database_unavailable, fmt::format("{} database: cannot connect: {}", owner_, why),
-                  owner_, "08001");
+    throw Failure(ErrorCode::database_unavailable, fmt::format("{} database: cannot connect: {}", owner_, why), owner_,
+                  "08001");
   }
   // Notices (e.g. "relation already exists, skipping") are not for the user.
-  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn_, [](void*, const char*) {}, nullptr);
 }
 
-Connection::~Connection() { PQfinish(conn_); }
+Connection::~Connection() {
+  PQfinish(conn_);
+}
 
-bool Connection::broken() const { return PQstatus(conn_) != CONNECTION_OK; }
+bool Connection::broken() const {
+  return PQstatus(conn_) != CONNECTION_OK;
+}
 
 Result Connection::exec(const char* sql, std::initializer_list<std::string> params) {
   std::vector<std::optional<std::string>> values(params.begin(), params.end());
@@ -67,8 +77,8 @@ Result Connection::exec(const char* sql, const std::vector<std::optional<std::st
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
-  PGresult* raw = PQexecParams(conn_, sql, static_cast<int>(values.size()), nullptr, values.data(), nullptr,
-                               nullptr, 0);
+  PGresult* raw =
+      PQexecParams(conn_, sql, static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0);
   Result result(raw);
   const auto status = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;

@@ -40,7 +40,7 @@ class Result {
   Result& operator=(Result&&) = delete;
   Result(const Result&) = delete;
   int rows() const;
-  int affected() const;  // rows an INSERT, UPDATE or DELETE touched
+  int affected() const;                         // rows an INSERT, UPDATE or DELETE touched
   std::string text(int row, int column) const;  // "" for NULL
   bool is_null(int row, int column) const;
 

@@ -58,10 +58,10 @@ void migrate(postgres::Connection& db) {
   db.exec("BEGIN");
   try {
     db.exec(fmt::format("SELECT pg_advisory_xact_lock({})", kMigrationLockKey).c_str());
-    db.exec("CREATE TABLE IF NOT EXISTS ledger_schema_version (version INTEGER PRIMARY KEY, "
-            "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
-    const int current =
-        std::stoi(db.exec("SELECT coalesce(max(version), 0) FROM ledger_schema_version").text(0, 0));
+    db.exec(
+        "CREATE TABLE IF NOT EXISTS ledger_schema_version (version INTEGER PRIMARY KEY, "
+        "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
+    const int current = std::stoi(db.exec("SELECT coalesce(max(version), 0) FROM ledger_schema_version").text(0, 0));
     const int latest = migrations().back().version;
     if (current > latest) {
       throw Error(ErrorCode::ledger,
@@ -119,7 +119,9 @@ LedgerEntry entry_of(const postgres::Result& r, int i) {
   return e;
 }
 
-std::string lock_key(const std::string& mac) { return "espprov-ledger:" + mac; }
+std::string lock_key(const std::string& mac) {
+  return "espprov-ledger:" + mac;
+}
 
 }  // namespace
 
@@ -212,14 +214,14 @@ LedgerEntry PostgresLedger::begin(const std::string& mac, const std::string& por
     if (got.text(0, 0) != "t") {
       auto holder = db().exec("SELECT station, step, updated_at FROM ledger_devices WHERE mac = $1", {mac});
       const std::string who = holder.rows() ? holder.text(0, 0) : "?";
-      throw Error(ErrorCode::ledger_busy,
-                  fmt::format("ledger: board {} is being provisioned by station \"{}\"{}; leave it there, or move it "
-                              "once that station has stopped (its hold ends with its connection)",
-                              mac, who,
-                              holder.rows() ? fmt::format(" (last step \"{}\" at {})", holder.text(0, 1),
-                                                          holder.text(0, 2))
-                                            : ""),
-                  "mac");
+      throw Error(
+          ErrorCode::ledger_busy,
+          fmt::format(
+              "ledger: board {} is being provisioned by station \"{}\"{}; leave it there, or move it "
+              "once that station has stopped (its hold ends with its connection)",
+              mac, who,
+              holder.rows() ? fmt::format(" (last step \"{}\" at {})", holder.text(0, 1), holder.text(0, 2)) : ""),
+          "mac");
     }
     held_.insert(mac);
   }
@@ -232,9 +234,10 @@ LedgerEntry PostgresLedger::begin(const std::string& mac, const std::string& por
           "status = 'in_progress', error_code = '', error_message = '', updated_at = $2, station = $3",
           {mac, now, station});
       db().exec("INSERT INTO ledger_secrets (mac) VALUES ($1) ON CONFLICT (mac) DO NOTHING", {mac});
-      db().exec("INSERT INTO ledger_events (mac, step, state, at, station, message) VALUES ($1, 'begin', "
-               "'started', $2, $3, $4)",
-               {mac, now, station, port.empty() ? "" : "port " + port});
+      db().exec(
+          "INSERT INTO ledger_events (mac, step, state, at, station, message) VALUES ($1, 'begin', "
+          "'started', $2, $3, $4)",
+          {mac, now, station, port.empty() ? "" : "port " + port});
     });
   } catch (...) {
     release(mac);
@@ -263,12 +266,13 @@ void PostgresLedger::complete_step(const std::string& mac, const std::string& st
   const std::string now = sqlite::now_rfc3339_ms();
   auto [open, secret] = split_secrets(record);
   transaction([&] {
-    db().exec("UPDATE ledger_devices SET step = $2, uuid = $3, chip = $4, record = $5, updated_at = $6, station = $7 "
-             "WHERE mac = $1",
-             {mac, step, field(record, "uuid"), field(record, "chip"), open, now, station});
+    db().exec(
+        "UPDATE ledger_devices SET step = $2, uuid = $3, chip = $4, record = $5, updated_at = $6, station = $7 "
+        "WHERE mac = $1",
+        {mac, step, field(record, "uuid"), field(record, "chip"), open, now, station});
     db().exec("UPDATE ledger_secrets SET secrets = $2 WHERE mac = $1", {mac, secret});
     db().exec("INSERT INTO ledger_events (mac, step, state, at, station) VALUES ($1, $2, 'done', $3, $4)",
-             {mac, step, now, station});
+              {mac, step, now, station});
   });
 }
 
@@ -279,12 +283,14 @@ void PostgresLedger::fail_step(const std::string& mac, const std::string& step, 
   const std::string now = sqlite::now_rfc3339_ms();
   const std::string code(error_name(error.code()));
   transaction([&] {
-    db().exec("UPDATE ledger_devices SET status = 'failed', error_code = $2, error_message = $3, updated_at = $4, "
-             "station = $5 WHERE mac = $1",
-             {mac, code, error.what(), now, station});
-    db().exec("INSERT INTO ledger_events (mac, step, state, at, station, error_code, message) VALUES ($1, $2, "
-             "'failed', $3, $4, $5, $6)",
-             {mac, step, now, station, code, error.what()});
+    db().exec(
+        "UPDATE ledger_devices SET status = 'failed', error_code = $2, error_message = $3, updated_at = $4, "
+        "station = $5 WHERE mac = $1",
+        {mac, code, error.what(), now, station});
+    db().exec(
+        "INSERT INTO ledger_events (mac, step, state, at, station, error_code, message) VALUES ($1, $2, "
+        "'failed', $3, $4, $5, $6)",
+        {mac, step, now, station, code, error.what()});
   });
   release(mac);
 }
@@ -295,12 +301,13 @@ void PostgresLedger::finish(const std::string& mac, const Record& record, const 
   const std::string now = sqlite::now_rfc3339_ms();
   auto [open, secret] = split_secrets(record);
   transaction([&] {
-    db().exec("UPDATE ledger_devices SET status = 'done', step = 'verified', uuid = $2, chip = $3, record = $4, "
-             "error_code = '', error_message = '', updated_at = $5, station = $6 WHERE mac = $1",
-             {mac, field(record, "uuid"), field(record, "chip"), open, now, station});
+    db().exec(
+        "UPDATE ledger_devices SET status = 'done', step = 'verified', uuid = $2, chip = $3, record = $4, "
+        "error_code = '', error_message = '', updated_at = $5, station = $6 WHERE mac = $1",
+        {mac, field(record, "uuid"), field(record, "chip"), open, now, station});
     db().exec("UPDATE ledger_secrets SET secrets = $2 WHERE mac = $1", {mac, secret});
     db().exec("INSERT INTO ledger_events (mac, step, state, at, station) VALUES ($1, 'verified', 'done', $2, $3)",
-             {mac, now, station});
+              {mac, now, station});
   });
   release(mac);
 }
@@ -332,7 +339,7 @@ std::vector<Record> PostgresLedger::events(const std::string& mac) {
 std::vector<Record> PostgresLedger::events_since(const std::string& since) {
   std::lock_guard lock(mutex_);
   auto r = db().exec("SELECT mac, step, state, at, station, error_code FROM ledger_events WHERE at >= $1 ORDER BY id",
-                    {since});
+                     {since});
   std::vector<Record> out;
   for (int i = 0; i < r.rows(); ++i) {
     Record e = Record::object();
@@ -357,10 +364,11 @@ std::optional<std::string> PostgresLedger::pinned_ca(const std::string& ca_url) 
 void PostgresLedger::pin_ca(const std::string& ca_url, const std::string& ca_cert_pem) {
   std::lock_guard lock(mutex_);
   transaction([&] {
-    db().exec("INSERT INTO ledger_ca_pins (ca_url, ca_cert, pinned_at) VALUES ($1, $2, $3) ON CONFLICT (ca_url) DO "
-             "UPDATE SET ca_cert = excluded.ca_cert, pinned_at = excluded.pinned_at WHERE ledger_ca_pins.ca_cert <> "
-             "excluded.ca_cert",
-             {ca_url, ca_cert_pem, sqlite::now_rfc3339_ms()});
+    db().exec(
+        "INSERT INTO ledger_ca_pins (ca_url, ca_cert, pinned_at) VALUES ($1, $2, $3) ON CONFLICT (ca_url) DO "
+        "UPDATE SET ca_cert = excluded.ca_cert, pinned_at = excluded.pinned_at WHERE ledger_ca_pins.ca_cert <> "
+        "excluded.ca_cert",
+        {ca_url, ca_cert_pem, sqlite::now_rfc3339_ms()});
   });
 }
 

@@ -28,8 +28,7 @@ class PostgresLedger {
   std::optional<LedgerEntry> find(const std::string& mac);
   std::vector<LedgerEntry> list();
   LedgerEntry begin(const std::string& mac, const std::string& port, const std::string& station);
-  void complete_step(const std::string& mac, const std::string& step, const Record& record,
-                     const std::string& station);
+  void complete_step(const std::string& mac, const std::string& step, const Record& record, const std::string& station);
   void fail_step(const std::string& mac, const std::string& step, const Error& error, const std::string& station);
   void finish(const std::string& mac, const Record& record, const std::string& station);
   void batch(const std::function<void()>& body);

@@ -39,11 +39,20 @@ std::string escape_html(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -149,10 +158,10 @@ Record ledger_report(const std::vector<Record>& events, const std::string& since
 }
 
 std::string report_text(const Record& report) {
-  std::string out = fmt::format(
-      "since {}: {} boards started, {} verified, first-pass yield {:.1f}% ({} boards)\n",
-      report["since"].get<std::string>(), report["boards_started"].get<int>(), report["boards_verified"].get<int>(),
-      report["first_pass_yield"].get<double>() * 100, report["first_pass"].get<int>());
+  std::string out = fmt::format("since {}: {} boards started, {} verified, first-pass yield {:.1f}% ({} boards)\n",
+                                report["since"].get<std::string>(), report["boards_started"].get<int>(),
+                                report["boards_verified"].get<int>(), report["first_pass_yield"].get<double>() * 100,
+                                report["first_pass"].get<int>());
   out += "boards per hour per station:\n";
   for (const auto& row : report["boards_per_hour"]) {
     out += fmt::format("  {}  {:<20} {}\n", row["hour"].get<std::string>(), row["station"].get<std::string>(),
@@ -165,8 +174,8 @@ std::string report_text(const Record& report) {
   }
   out += "median time per step:\n";
   for (const auto& row : report["median_step_seconds"]) {
-    out += fmt::format("  {:<14} {:.3f} s ({} samples)\n", row["step"].get<std::string>(),
-                       row["seconds"].get<double>(), row["samples"].get<int>());
+    out += fmt::format("  {:<14} {:.3f} s ({} samples)\n", row["step"].get<std::string>(), row["seconds"].get<double>(),
+                       row["samples"].get<int>());
   }
   return out;
 }
@@ -209,10 +218,10 @@ std::string report_html(const Record& report) {
       "<style>body{font-family:sans-serif;margin:2em;color:#222}h2{margin-top:1.6em}"
       ".big{font-size:1.4em}</style></head><body>\n";
   html += fmt::format("<h1>Provisioning since {}</h1>\n", escape_html(report["since"].get<std::string>()));
-  html += fmt::format(
-      "<p class=\"big\">{} boards started, {} verified; first-pass yield <b>{:.1f}%</b> ({} boards)</p>\n",
-      report["boards_started"].get<int>(), report["boards_verified"].get<int>(),
-      report["first_pass_yield"].get<double>() * 100, report["first_pass"].get<int>());
+  html +=
+      fmt::format("<p class=\"big\">{} boards started, {} verified; first-pass yield <b>{:.1f}%</b> ({} boards)</p>\n",
+                  report["boards_started"].get<int>(), report["boards_verified"].get<int>(),
+                  report["first_pass_yield"].get<double>() * 100, report["first_pass"].get<int>());
   html += "<h2>Boards per hour per station</h2>\n" + svg_bars(hours, "");
   html += "<h2>Failures by step and error code</h2>\n" + svg_bars(failures, "");
   html += "<h2>Median time per step</h2>\n" + svg_bars(steps, " s");

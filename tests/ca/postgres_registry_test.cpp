@@ -9,9 +9,9 @@
 #include <fstream>
 #include <future>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
-#include <mutex>
 #include <thread>
 
 #include "ca/transport.hpp"
@@ -48,10 +48,10 @@ struct SharedCa {
   // Starts one more server on the database (its stderr in serve-N.log); returns its URL.
   std::string serve() {
     const auto log = dir / ("serve-" + std::to_string(servers.size()) + ".log");
-    servers.push_back(std::make_unique<test_support::BackgroundProcess>(std::vector<std::string>{
-        "/bin/sh", "-c", "exec \"$0\" \"$@\" 2>>" + log.string(), test_support::bin_path("espprov-ca").string(),
-        "serve", "--dir", (dir / "ca").string(), "--db", db, "--listen", "127.0.0.1:0", "--token-file",
-        (dir / "token").string()}));
+    servers.push_back(std::make_unique<test_support::BackgroundProcess>(
+        std::vector<std::string>{"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>>" + log.string(),
+                                 test_support::bin_path("espprov-ca").string(), "serve", "--dir", (dir / "ca").string(),
+                                 "--db", db, "--listen", "127.0.0.1:0", "--token-file", (dir / "token").string()}));
     urls.push_back(provision::Record::parse(servers.back()->read_line())["listening"].get<std::string>());
     return urls.back();
   }
@@ -102,7 +102,7 @@ Outcome attempt(const ca::Client& client, const ca::DeviceIdentity& id) {
 }
 
 boost::asio::awaitable<ca::HttpAnswer> post_once(ca::Connection::State& state, const std::string& target,
-                                               const std::string& body) {
+                                                 const std::string& body) {
   auto answer = co_await state.exchange(boost::beast::http::verb::post, target, body,
                                         ca::Clock::now() + std::chrono::seconds(30));
   state.close();

@@ -65,8 +65,8 @@ PostgresServer::PostgresServer() : bin_(server_bin_dir()) {
       throw std::runtime_error("cannot hand the PostgreSQL folder to the server's user");
     }
   }
-  auto init = run_process(as_server_user({bin_ + "/initdb", "-D", (dir_ / "data").string(), "-U", "espprov",
-                                          "-A", "trust", "-E", "UTF8", "--no-locale", "--no-sync"}));
+  auto init = run_process(as_server_user({bin_ + "/initdb", "-D", (dir_ / "data").string(), "-U", "espprov", "-A",
+                                          "trust", "-E", "UTF8", "--no-locale", "--no-sync"}));
   if (init.exit_code != 0) throw std::runtime_error("initdb failed: " + init.err + init.out);
   start();
 }
@@ -103,9 +103,9 @@ void PostgresServer::start() {
     std::string settings = "-c listen_addresses=127.0.0.1 -p " + std::to_string(port_) +
                            " -c unix_socket_directories=" + dir_.path().string() +
                            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200";
-    auto started = run_process(as_server_user({bin_ + "/pg_ctl", "-D", (dir_ / "data").string(), "-l",
-                                               (dir_ / "server.log").string(), "-o", settings, "-w", "-t", "30",
-                                               "start"}));
+    auto started =
+        run_process(as_server_user({bin_ + "/pg_ctl", "-D", (dir_ / "data").string(), "-l",
+                                    (dir_ / "server.log").string(), "-o", settings, "-w", "-t", "30", "start"}));
     if (started.exit_code == 0) {
       running_ = true;
       return;

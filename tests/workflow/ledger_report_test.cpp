@@ -1,7 +1,7 @@
 // The ledger report's figures from step events: pure, no database.
-#include <catch2/catch.hpp>
-
 #include "provision/ledger_report.hpp"
+
+#include <catch2/catch.hpp>
 
 using provision::Record;
 

@@ -1,13 +1,12 @@
 // The ledger shared by stations on PostgreSQL: one station holds a board at a time, a killed station's board
 // resumes elsewhere with the same identity, secrets stay out of what a report reader can select, and the
 // `espprov ledger` commands work on it.
-#include <catch2/catch.hpp>
-
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <thread>
 
 #include "core/postgres.hpp"
@@ -50,9 +49,10 @@ test_support::ProcessResult espprov(std::vector<std::string> args) {
 
 }  // namespace
 
-TEST_CASE("shared ledger: a board another station holds is ledger_busy naming it; after that station is "
-          "SIGKILLed the board resumes on another station with the same identity",
-          "[workflow][ledger][postgres]") {
+TEST_CASE(
+    "shared ledger: a board another station holds is ledger_busy naming it; after that station is "
+    "SIGKILLed the board resumes on another station with the same identity",
+    "[workflow][ledger][postgres]") {
   const std::string url = test_support::shared_postgres().create_database();
   int ready[2];
   REQUIRE(::pipe(ready) == 0);
@@ -121,11 +121,12 @@ TEST_CASE("shared ledger: a report reader's role selects devices and events but 
     CHECK(station.find(kMac)->record["psk"] == std::string(64, 'b'));  // the station reads its secrets back
   }
   postgres::Connection admin(url, "test");
-  admin.exec("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'reporter') THEN "
-             "CREATE ROLE reporter LOGIN; END IF; END $$");
+  admin.exec(
+      "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'reporter') THEN "
+      "CREATE ROLE reporter LOGIN; END IF; END $$");
   admin.exec("GRANT SELECT ON ledger_devices, ledger_events TO reporter");
-  const std::string as_reporter = "postgresql://reporter@127.0.0.1:" + std::to_string(server.port()) +
-                                  url.substr(url.rfind('/'));
+  const std::string as_reporter =
+      "postgresql://reporter@127.0.0.1:" + std::to_string(server.port()) + url.substr(url.rfind('/'));
   postgres::Connection reporter(as_reporter, "test");
   auto record = reporter.exec("SELECT record FROM ledger_devices WHERE mac = $1", {kMac}).text(0, 0);
   CHECK(record.find(kUuid) != std::string::npos);
@@ -178,9 +179,9 @@ TEST_CASE("shared ledger: espprov ledger list, show, export, report and forget w
   CHECK(figures["first_pass_yield"].get<double>() == Approx(0.75));
   CHECK(figures["failures"][0]["error_code"] == "flash_verify");
   // The --help example, with the ledger from the environment.
-  auto html = test_support::run_process({"/usr/bin/env", "ESPPROV_LEDGER=" + url,
-                                         test_support::bin_path("espprov").string(), "ledger", "report", "--since",
-                                         "2026-12-01", "--format", "html"});
+  auto html =
+      test_support::run_process({"/usr/bin/env", "ESPPROV_LEDGER=" + url, test_support::bin_path("espprov").string(),
+                                 "ledger", "report", "--since", "2026-12-01", "--format", "html"});
   REQUIRE(html.exit_code == 0);
   CHECK(html.out.rfind("<!DOCTYPE html>", 0) == 0);
   html = espprov({"ledger", "report", "--since", "2000-01-01", "--format", "html", "--ledger", url});
@@ -196,9 +197,10 @@ TEST_CASE("shared ledger: espprov ledger list, show, export, report and forget w
   CHECK(check.list().size() == 3);
 }
 
-TEST_CASE("shared ledger: espprov provision on a board another station holds exits 62 naming that station, and "
-          "provisions it once released",
-          "[workflow][ledger][postgres]") {
+TEST_CASE(
+    "shared ledger: espprov provision on a board another station holds exits 62 naming that station, and "
+    "provisions it once released",
+    "[workflow][ledger][postgres]") {
   using namespace std::chrono_literals;
   const std::string url = test_support::shared_postgres().create_database();
   sim_test::SimRun sim(1, "esp32c3");
@@ -206,14 +208,14 @@ TEST_CASE("shared ledger: espprov provision on a board another station holds exi
   const std::string mac = mac_colon(parse_mac(board.mac));
   auto holder = std::make_unique<Ledger>(url, "station-a");
   holder->begin(mac, "");
-  auto refused = test_support::run_process(
-      e2e::provision_argv(nullptr, url, {board.port}, {"--station", "station-b"}), "", 120s);
+  auto refused =
+      test_support::run_process(e2e::provision_argv(nullptr, url, {board.port}, {"--station", "station-b"}), "", 120s);
   INFO(refused.out << refused.err);
   CHECK(refused.exit_code == 62);
   CHECK((refused.out + refused.err).find("station-a") != std::string::npos);
   holder.reset();  // station A goes away: its hold ends with its connection
-  auto done = test_support::run_process(
-      e2e::provision_argv(nullptr, url, {board.port}, {"--station", "station-b"}), "", 120s);
+  auto done =
+      test_support::run_process(e2e::provision_argv(nullptr, url, {board.port}, {"--station", "station-b"}), "", 120s);
   INFO(done.err);
   CHECK(done.exit_code == 0);
   Ledger check(url, "check");
