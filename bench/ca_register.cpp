@@ -1,6 +1,8 @@
 // Registrations per second against the real espprov-ca over HTTPS on loopback: 64 concurrent clients, each on
 // one kept-alive connection, the station making an EC P-256 key and CSR per device, the CA checking the CSR,
 // signing and committing to SQLite (WAL, synchronous=FULL) before it answers, the client checking the chain.
+// Then the same load on PostgreSQL (a throw-away server, default durability): one CA instance, and two instances
+// on one database with the clients split between them, as a factory runs them behind a load balancer.
 #include <fmt/format.h>
 
 #include <utility>  // before Asio: boost/asio/awaitable.hpp (1.74) uses std::exchange
@@ -15,6 +17,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -69,74 +72,171 @@ asio::awaitable<void> client_loop(const ca::Client& client, int index, std::vect
   }
 }
 
-}  // namespace
+// The CA under test: one or more `espprov-ca serve` on one registry, clients spread over them round robin.
+struct Setup {
+  std::string name;
+  int servers = 1;
+  std::string db;  // "" = the CA folder's SQLite registry
+};
 
-int main(int argc, char** argv) {
-  if (argc > 1) kClients = std::max(1, std::atoi(argv[1]));
-  if (argc > 2) kPerClient = std::max(1, std::atoi(argv[2]));
+struct Servers {
+  std::vector<pid_t> pids;
+  std::vector<std::string> urls;
+};
+
+Servers start_servers(const std::string& bin, const std::filesystem::path& dir, const std::string& token_file,
+                      const Setup& setup) {
+  Servers servers;
+  for (int s = 0; s < setup.servers; ++s) {
+    int out[2];
+    if (::pipe(out) != 0) std::exit(1);
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      ::dup2(out[1], 1);
+      std::vector<std::string> args{bin, "serve", "--dir", dir.string(), "--listen", "127.0.0.1:0", "--token-file",
+                                    token_file};
+      if (!setup.db.empty()) args.insert(args.end(), {"--db", setup.db});
+      // ESPPROV_BENCH_CA_WRAPPER runs the CA under a profiler, e.g. "valgrind --tool=callgrind".
+      if (const char* wrapper = std::getenv("ESPPROV_BENCH_CA_WRAPPER")) args.insert(args.begin(), wrapper);
+      std::string command = "exec";
+      for (const auto& a : args) command += " '" + a + "'";
+      ::execl("/bin/sh", "sh", "-c", command.c_str(), nullptr);
+      ::_exit(127);
+    }
+    ::close(out[1]);
+    std::string line;
+    char c;
+    while (line.empty() || line[0] != '{') {  // the server's one JSON line
+      line.clear();
+      while (::read(out[0], &c, 1) == 1 && c != '\n') line += c;
+      if (line.empty()) break;
+    }
+    if (line.empty()) {
+      fmt::print(stderr, "ca_register: {}: the CA did not start\n", setup.name);
+      std::exit(1);
+    }
+    servers.pids.push_back(pid);
+    servers.urls.push_back(provision::Record::parse(line)["listening"].get<std::string>());
+  }
+  return servers;
+}
+
+// A throw-away PostgreSQL 15 (Debian's package) on a free loopback port, with its default durability (fsync on,
+// synchronous_commit on): as durable as the SQLite registry's synchronous=FULL. PostgreSQL refuses root: as root
+// it runs as the package's `postgres` user.
+struct Postgres {
+  std::filesystem::path dir;
+  std::string as_user, bin;
+  int port = 0;
+  bool started = false;
+
+  Postgres() {
+    dir = std::filesystem::temp_directory_path() / fmt::format("bench-pg-{}", ::getpid());
+    bin = shell("ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1");
+    while (!bin.empty() && bin.back() == '\n') bin.pop_back();
+    if (bin.empty()) return;
+    std::filesystem::create_directories(dir);
+    if (::geteuid() == 0) {
+      as_user = "setpriv --reuid=postgres --regid=postgres --clear-groups --";
+      shell(fmt::format("chown postgres: {} && chmod 755 {}", dir.string(), dir.string()));
+    }
+    port = 20000 + ::getpid() % 20000;
+    const auto init = fmt::format("{} {}/initdb -D {}/data -U espprov -A trust -E UTF8 --no-locale >/dev/null 2>&1 "
+                                  "&& echo ok",
+                                  as_user, bin, dir.string());
+    if (shell(init).find("ok") == std::string::npos) return;
+    const auto start = fmt::format(
+        "{} {}/pg_ctl -D {}/data -l {}/log -w -o \"-c listen_addresses=127.0.0.1 -p {} -k {} -c max_connections=200\" "
+        "start >/dev/null 2>&1 && echo ok",
+        as_user, bin, dir.string(), dir.string(), port, dir.string());
+    started = shell(start).find("ok") != std::string::npos;
+  }
+  ~Postgres() {
+    if (started) shell(fmt::format("{} {}/pg_ctl -D {}/data -m fast -w stop >/dev/null 2>&1", as_user, bin, dir.string()));
+    std::filesystem::remove_all(dir);
+  }
+  std::string create(const std::string& name) {
+    shell(fmt::format("{}/psql -X -q 'postgresql://espprov@127.0.0.1:{}/postgres' -c 'CREATE DATABASE {}'", bin, port,
+                      name));
+    return fmt::format("postgresql://espprov@127.0.0.1:{}/{}", port, name);
+  }
+};
+
+// Returns registrations per second, or a negative value when some failed.
+double run(const Setup& setup) {
   const auto dir = std::filesystem::temp_directory_path() / fmt::format("bench-ca-{}", ::getpid());
   const std::string bin = ESPPROV_BIN_DIR "/espprov-ca";
-  shell(fmt::format("{} init {} >/dev/null", bin, dir.string()));
+  shell(fmt::format("{} init {} {} >/dev/null", bin, dir.string(), setup.db.empty() ? "" : "--db '" + setup.db + "'"));
   const std::string token = "bench-token";
   const std::string token_file = (dir / "token").string();
   shell(fmt::format("printf '%s\\n' {} > {} && chmod 600 {}", token, token_file, token_file));
-  int out[2];
-  if (::pipe(out) != 0) return 1;
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(out[1], 1);
-    // ESPPROV_BENCH_CA_WRAPPER runs the CA under a profiler, e.g. "valgrind --tool=callgrind".
-    if (const char* wrapper = std::getenv("ESPPROV_BENCH_CA_WRAPPER")) {
-      const std::string command =
-          "exec " + std::string(wrapper) + " \"$0\" serve --dir \"$1\" --listen 127.0.0.1:0 --token-file \"$2\"";
-      ::execl("/bin/sh", "sh", "-c", command.c_str(), bin.c_str(), dir.c_str(), token_file.c_str(), nullptr);
-    }
-    ::execl(bin.c_str(), bin.c_str(), "serve", "--dir", dir.c_str(), "--listen", "127.0.0.1:0", "--token-file",
-            token_file.c_str(), nullptr);
-    ::_exit(127);
-  }
-  ::close(out[1]);
-  std::string line;
-  char c;
-  while (line.empty() || line[0] != '{') {  // the server's one JSON line
-    line.clear();
-    while (::read(out[0], &c, 1) == 1 && c != '\n') line += c;
-  }
-  const auto url = provision::Record::parse(line)["listening"].get<std::string>();
+  Servers servers = start_servers(bin, dir, token_file, setup);
 
-  ca::ClientOptions options;
-  options.url = url;
-  options.ca_bundle = (dir / "ca.pem").string();
-  options.token = token;
-  options.trusted_ca_pem = shell(fmt::format("cat {}", (dir / "ca.pem").string()));
-  options.timeout = std::chrono::seconds(60);
-  ca::Client client(options);
+  std::vector<std::unique_ptr<ca::Client>> clients;
+  for (const auto& url : servers.urls) {
+    ca::ClientOptions options;
+    options.url = url;
+    options.ca_bundle = (dir / "ca.pem").string();
+    options.token = token;
+    options.trusted_ca_pem = shell(fmt::format("cat {}", (dir / "ca.pem").string()));
+    options.timeout = std::chrono::seconds(60);
+    clients.push_back(std::make_unique<ca::Client>(options));
+  }
   asio::io_context io;
   std::vector<std::vector<double>> latencies(kClients);
   const auto start = Clock::now();
-  for (int i = 0; i < kClients; ++i) asio::co_spawn(io, client_loop(client, i, latencies[i]), asio::detached);
+  for (int i = 0; i < kClients; ++i) {
+    asio::co_spawn(io, client_loop(*clients[i % clients.size()], i, latencies[i]), asio::detached);
+  }
   io.run();
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   std::vector<double> all;
   for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
   std::sort(all.begin(), all.end());
-  ::kill(pid, SIGTERM);
-  rusage server_usage{}, client_usage{};
-  ::wait4(pid, nullptr, 0, &server_usage);
-  ::getrusage(RUSAGE_SELF, &client_usage);
+  double server_cpu = 0;
+  for (pid_t pid : servers.pids) {
+    ::kill(pid, SIGTERM);
+    rusage usage{};
+    ::wait4(pid, nullptr, 0, &usage);
+    server_cpu += cpu_seconds(usage);
+  }
   std::filesystem::remove_all(dir);
   if (all.size() != static_cast<std::size_t>(kClients * kPerClient)) {
-    fmt::print("ca_register: only {} of {} registrations succeeded\n", all.size(), kClients * kPerClient);
+    fmt::print("ca_register: {}: only {} of {} registrations succeeded\n", setup.name, all.size(),
+               kClients * kPerClient);
+    return -1;
+  }
+  fmt::print("ca_register: {}: {} registrations over HTTPS keep-alive, {} clients: {:.0f}/s, p50 {:.1f} ms, "
+             "p99 {:.1f} ms; CA CPU {:.2f} ms per registration\n",
+             setup.name, all.size(), kClients, all.size() / seconds, all[all.size() / 2], all[all.size() * 99 / 100],
+             server_cpu * 1000 / all.size());
+  return all.size() / seconds;
+}
+
+}  // namespace
+
+// argv: [clients [per-client]]. ESPPROV_BENCH_CA_DB=sqlite runs the SQLite figure only.
+int main(int argc, char** argv) {
+  if (argc > 1) kClients = std::max(1, std::atoi(argv[1]));
+  if (argc > 2) kPerClient = std::max(1, std::atoi(argv[2]));
+  rusage before{};
+  ::getrusage(RUSAGE_SELF, &before);
+  const double sqlite = run({"SQLite, 1 instance", 1, ""});
+  if (sqlite < 0) return 1;
+  rusage after{};
+  ::getrusage(RUSAGE_SELF, &after);
+  fmt::print("ca_register: station CPU per registration {:.2f} ms\n",
+             (cpu_seconds(after) - cpu_seconds(before)) * 1000 / (kClients * kPerClient));
+  const char* only = std::getenv("ESPPROV_BENCH_CA_DB");
+  if (only && std::string(only) == "sqlite") return 0;
+  Postgres postgres;
+  if (!postgres.started) {
+    fmt::print("ca_register: PostgreSQL: no server could be started (package postgresql); skipped\n");
     return 1;
   }
-  fmt::print("ca_register: {} registrations over HTTPS keep-alive, {} clients: {:.0f}/s, p50 {:.1f} ms, "
-             "p99 {:.1f} ms\n",
-             all.size(), kClients, all.size() / seconds, all[all.size() / 2], all[all.size() * 99 / 100]);
-  // CPU per registration does not depend on what else the machine runs: 2 cores / (client + server) is the
-  // ceiling on an idle 2-core machine with the station on the same machine as the CA.
-  const double client_ms = cpu_seconds(client_usage) * 1000 / all.size();
-  const double server_ms = cpu_seconds(server_usage) * 1000 / all.size();
-  fmt::print("ca_register: CPU per registration: station {:.2f} ms, CA {:.2f} ms (CA alone on 2 cores: {:.0f}/s)\n",
-             client_ms, server_ms, 2000 / server_ms);
+  const double one = run({"PostgreSQL, 1 instance", 1, postgres.create("bench_one")});
+  const double two = run({"PostgreSQL, 2 instances", 2, postgres.create("bench_two")});
+  if (one < 0 || two < 0) return 1;
+  fmt::print("ca_register: PostgreSQL 2 instances / SQLite 1 instance = {:.2f} (target >= 1)\n", two / sqlite);
   return 0;
 }

@@ -103,6 +103,12 @@ asio::awaitable<HttpResponse> Api::handle(const HttpRequest& request) {
     co_return co_await unbind(request);
   } catch (const Error& e) {
     if (e.code() == ErrorCode::bad_input) co_return bad_request(e);
+    if (e.code() == ErrorCode::database_unavailable) {
+      // Nothing was acknowledged: the station retries, and a repeat of a registration that did commit answers 200.
+      auto response = error(503, "database_unavailable", "the CA's database is unreachable; retry later");
+      response.set(http::field::retry_after, "2");
+      co_return response;
+    }
     co_return error(500, "internal", "the CA failed to store or sign; retry later");
   } catch (const std::exception&) {
     co_return error(500, "internal", "the CA failed; retry later");
@@ -126,6 +132,7 @@ asio::awaitable<HttpResponse> Api::register_device(const HttpRequest& http_reque
       // The station registers first and reads the PoP later (workflow step pop-register): record it now.
       std::optional<HttpResponse> late_conflict;
       co_await commit(registry_, [&](Transaction& txn) {
+        late_conflict.reset();
         const DeviceRow* current = txn.find_uuid(request.uuid);
         if ((late_conflict = check_repeat(*current, request, csr_key))) return;
         if (!current->pop_sha256.empty()) return;  // the same pop, recorded meanwhile
@@ -167,6 +174,8 @@ asio::awaitable<HttpResponse> Api::register_device(const HttpRequest& http_reque
   std::optional<DeviceRow> winner;
   std::optional<HttpResponse> conflict;
   co_await commit(registry_, [&](Transaction& txn) {
+    winner.reset();
+    conflict.reset();
     if (const DeviceRow* same = txn.find_uuid(row.uuid)) {
       conflict = check_repeat(*same, request, csr_key);
       winner = *same;

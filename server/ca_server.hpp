@@ -27,13 +27,17 @@ struct CaFiles {
 // Creates DIR (if needed) with a CA key and self-signed certificate, a TLS server certificate for `host` (plus
 // localhost, 127.0.0.1 and ::1) and an empty registry. Refuses a folder that already holds a CA key.
 // Returns {"dir","ca_cert","server_cert","key_type","host"}.
-Record init_ca_dir(const std::filesystem::path& dir, KeyType key_type, const std::string& host);
+// `db` ("" = DIR/registry.db, "sqlite:PATH" or "postgresql://...") is where the registry goes; a PostgreSQL
+// database gets the schema (or is migrated to the current one) and may already hold devices of this CA.
+Record init_ca_dir(const std::filesystem::path& dir, KeyType key_type, const std::string& host,
+                   const std::string& db = {});
 
 // Loads the CA key and certificate. Throws Error(io) naming the missing file and saying to run init.
 CaIdentity load_ca(const CaFiles& files);
 
 struct ServerOptions {
   std::filesystem::path dir;
+  std::string db;  // "" = DIR/registry.db; "sqlite:PATH"; "postgresql://..." (shared by several servers)
   std::string listen_host = "127.0.0.1";
   std::string listen_port = "8443";
   std::string token_file;  // required unless no_auth
@@ -58,6 +62,7 @@ struct ServerOptions {
 int serve(const ServerOptions& options, const std::function<void(const Record&)>& on_listening);
 
 // The registry's devices, oldest first, without secrets (no psk, pop hash or private key).
-std::vector<Record> list_registry(const std::filesystem::path& dir);
+// `db` as for init_ca_dir.
+std::vector<Record> list_registry(const std::filesystem::path& dir, const std::string& db = {});
 
 }  // namespace provision::ca

@@ -106,6 +106,7 @@ asio::awaitable<HttpResponse> Api::claim(const HttpRequest& request) {
   if (auto refused = check_pop(*device, pop)) co_return *refused;
   std::optional<DeviceRow> result;
   co_await commit(registry_, [&](Transaction& txn) {
+    result.reset();
     const DeviceRow* current = txn.find_uuid(device->uuid);
     if (!current->owner.empty() && current->owner != user) return;  // claimed meanwhile by someone else
     DeviceRow row = *current;
@@ -134,6 +135,7 @@ asio::awaitable<HttpResponse> Api::unbind(const HttpRequest& request) {
   if (auto refused = check_pop(*device, pop)) co_return *refused;
   bool owner = false;
   co_await commit(registry_, [&](Transaction& txn) {
+    owner = false;
     const DeviceRow* current = txn.find_uuid(device_id);
     if (current->owner.empty() || current->owner != user) return;
     owner = true;

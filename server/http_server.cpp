@@ -253,7 +253,8 @@ int serve(const ServerOptions& options, const std::function<void(const Record&)>
   asio::io_context io(threads);
   refuse_http_off_loopback(io, options);
   CaIdentity ca = load_ca(files);
-  server::Registry registry(files.registry());
+  auto registry_owner = server::open_registry(server::registry_location(options.db, files.dir));
+  server::Registry& registry = *registry_owner;
   server::Api api(registry, ca, {token, options.validity_days,
                                  options.claim_attempts_per_minute, !options.plain_http});
   asio::ssl::context tls(asio::ssl::context::tls_server);

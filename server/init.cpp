@@ -7,8 +7,10 @@
 
 namespace provision::ca {
 
-Record init_ca_dir(const std::filesystem::path& dir, KeyType key_type, const std::string& host) {
+Record init_ca_dir(const std::filesystem::path& dir, KeyType key_type, const std::string& host,
+                   const std::string& db) {
   CaFiles files{dir};
+  const auto location = server::registry_location(db, dir);
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw Error(ErrorCode::io, fmt::format("cannot create {}: {}", dir.string(), ec.message()), "dir");
@@ -31,13 +33,14 @@ Record init_ca_dir(const std::filesystem::path& dir, KeyType key_type, const std
   write_file_atomic(files.ca_cert(), certificate_pem(ca.cert.get()));
   // The chain a TLS client needs: the server certificate, then the CA that signed it.
   write_file_atomic(files.server_cert(), certificate_pem(server_cert.get()) + certificate_pem(ca.cert.get()));
-  { server::Registry registry(files.registry()); }
+  server::open_registry(location).reset();  // creates (or migrates) the schema
   Record out = Record::object();
   out["dir"] = dir.string();
   out["ca_cert"] = files.ca_cert().string();
   out["server_cert"] = files.server_cert().string();
   out["key_type"] = key_type == KeyType::rsa_2048 ? "rsa" : "ec";
   out["host"] = host;
+  out["registry"] = location.describe();
   return out;
 }
 
@@ -54,9 +57,10 @@ CaIdentity load_ca(const CaFiles& files) {
   return ca;
 }
 
-std::vector<Record> list_registry(const std::filesystem::path& dir) {
+std::vector<Record> list_registry(const std::filesystem::path& dir, const std::string& db) {
+  if (dir.empty() && db.empty()) throw Error(ErrorCode::usage, "give --dir CA_FOLDER or --db DATABASE", "dir");
   std::vector<Record> out;
-  for (const auto& row : server::Registry::read_all(CaFiles{dir}.registry())) {
+  for (const auto& row : server::read_registry(server::registry_location(db, dir))) {
     Record record = Record::object();
     record["uuid"] = row.uuid;
     record["mac"] = row.mac;

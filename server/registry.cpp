@@ -45,6 +45,8 @@ CREATE TABLE IF NOT EXISTS events (
   at TEXT NOT NULL,
   detail TEXT NOT NULL DEFAULT ''
 );
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL);
+INSERT OR IGNORE INTO schema_version (version, applied_at) VALUES (1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
 )sql";
 
 constexpr const char* kColumns =
@@ -91,7 +93,7 @@ std::string now_rfc3339_ms() { return sqlite::now_rfc3339_ms(); }
 // The rows a batch has written, seen by later jobs of the same batch; merged into the cache after the commit.
 class BatchTransaction final : public Transaction {
  public:
-  BatchTransaction(Registry& registry, Statement& insert, Statement& update, Statement& event)
+  BatchTransaction(SqliteRegistry& registry, Statement& insert, Statement& update, Statement& event)
       : registry_(registry), insert_(insert), update_(update), event_(event) {}
   const DeviceRow* find_uuid(const std::string& uuid) override {
     if (auto it = written_.find(uuid); it != written_.end()) return &it->second;
@@ -137,14 +139,14 @@ class BatchTransaction final : public Transaction {
     written_[row.uuid] = row;
   }
 
-  Registry& registry_;
+  SqliteRegistry& registry_;
   Statement& insert_;
   Statement& update_;
   Statement& event_;
   std::unordered_map<std::string, DeviceRow> written_;
 };
 
-Registry::Registry(const std::filesystem::path& path) {
+SqliteRegistry::SqliteRegistry(const std::filesystem::path& path) {
   // Created 0600 before SQLite opens it: the WAL and shared-memory files then take the same mode.
   lock_fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (lock_fd_ < 0) {
@@ -175,7 +177,7 @@ Registry::Registry(const std::filesystem::path& path) {
   writer_ = std::thread([this] { writer_loop(); });
 }
 
-Registry::~Registry() {
+SqliteRegistry::~SqliteRegistry() {
   {
     std::lock_guard lock(queue_mutex_);
     stopping_ = true;
@@ -186,26 +188,26 @@ Registry::~Registry() {
   ::close(lock_fd_);  // releases the lock
 }
 
-std::optional<DeviceRow> Registry::find_uuid(const std::string& uuid) const {
+std::optional<DeviceRow> SqliteRegistry::find_uuid(const std::string& uuid) const {
   std::shared_lock lock(cache_mutex_);
   auto it = by_uuid_.find(uuid);
   if (it == by_uuid_.end()) return std::nullopt;
   return it->second;
 }
 
-std::optional<DeviceRow> Registry::find_mac(const std::string& mac) const {
+std::optional<DeviceRow> SqliteRegistry::find_mac(const std::string& mac) const {
   std::shared_lock lock(cache_mutex_);
   auto it = uuid_by_mac_.find(mac);
   if (it == uuid_by_mac_.end()) return std::nullopt;
   return by_uuid_.at(it->second);
 }
 
-std::size_t Registry::size() const {
+std::size_t SqliteRegistry::size() const {
   std::shared_lock lock(cache_mutex_);
   return by_uuid_.size();
 }
 
-void Registry::submit(Job job, std::function<void(std::exception_ptr)> done) {
+void SqliteRegistry::submit(Job job, std::function<void(std::exception_ptr)> done) {
   {
     std::lock_guard lock(queue_mutex_);
     queue_.push_back(Pending{std::move(job), std::move(done)});
@@ -213,7 +215,7 @@ void Registry::submit(Job job, std::function<void(std::exception_ptr)> done) {
   queue_ready_.notify_one();
 }
 
-void Registry::writer_loop() {
+void SqliteRegistry::writer_loop() {
   for (;;) {
     std::vector<Pending> batch;
     {
@@ -229,7 +231,7 @@ void Registry::writer_loop() {
   }
 }
 
-void Registry::run_batch(std::vector<Pending>& batch) {
+void SqliteRegistry::run_batch(std::vector<Pending>& batch) {
   std::exception_ptr commit_error;
   try {
     static const std::string insert_sql =
@@ -262,7 +264,7 @@ void Registry::run_batch(std::vector<Pending>& batch) {
   for (auto& pending : batch) pending.done(commit_error);
 }
 
-std::vector<DeviceRow> Registry::read_all(const std::filesystem::path& path) {
+std::vector<DeviceRow> SqliteRegistry::read_all(const std::filesystem::path& path) {
   if (!std::filesystem::exists(path)) {
     throw Error(ErrorCode::io, fmt::format("no registry at {}; run espprov-ca init DIR first", path.string()),
                 "dir");

@@ -1,6 +1,8 @@
-// The reference CA's registry: SQLite in WAL mode with synchronous=FULL, so a registration is on disk before its
-// answer leaves. Writes run on one writer thread that commits everything queued at once (group commit): one fsync
-// serves every request that arrived meanwhile. An in-memory copy answers lookups without touching the disk.
+// The reference CA's registry. The default is SQLite in WAL mode with synchronous=FULL, so a registration is on
+// disk before its answer leaves. Writes run on one writer thread that commits everything queued at once (group
+// commit): one fsync serves every request that arrived meanwhile. An in-memory copy answers lookups without touching
+// the disk. PostgreSQL (registry_postgres.cpp) serves several servers sharing one database: there the database's
+// constraints and row locks decide every race, and no server keeps a copy.
 #pragma once
 
 #include <condition_variable>
@@ -8,6 +10,7 @@
 #include <exception>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
@@ -40,23 +43,49 @@ class Transaction {
                      const std::string& detail) = 0;
 };
 
+// The registry a server answers from. A job may run more than once (the PostgreSQL registry reruns it after a
+// deadlock or a unique conflict with another server), so it sets every output it has on each run.
 class Registry {
+ public:
+  virtual ~Registry() = default;
+  virtual std::optional<DeviceRow> find_uuid(const std::string& uuid) const = 0;
+  virtual std::optional<DeviceRow> find_mac(const std::string& mac) const = 0;
+  virtual std::size_t size() const = 0;
+
+  // Runs `job` inside the next transaction; `done` is called after the commit (with the commit's exception, if
+  // any). A job throws only on a database failure; that fails its whole batch.
+  using Job = std::function<void(Transaction&)>;
+  virtual void submit(Job job, std::function<void(std::exception_ptr)> done) = 0;
+};
+
+// Where the registry lives: a SQLite file (the default, DIR/registry.db) or a PostgreSQL database shared by
+// several servers. `--db postgresql://...`, `--db sqlite:PATH`.
+struct RegistryLocation {
+  std::filesystem::path sqlite_path;  // used when postgres_url is empty
+  std::string postgres_url;
+  std::string describe() const;  // for messages: the path, or the URL without its password
+};
+// Parses --db (empty: DIR/registry.db). Throws Error(usage) naming "db" for anything else.
+RegistryLocation registry_location(const std::string& db, const std::filesystem::path& dir);
+// Opens (creating and migrating the schema when needed) the registry. A PostgreSQL database that cannot be
+// reached throws Error(database_unavailable).
+std::unique_ptr<Registry> open_registry(const RegistryLocation& location);
+// Rows in insertion order, for list/export.
+std::vector<DeviceRow> read_registry(const RegistryLocation& location);
+
+class SqliteRegistry final : public Registry {
  public:
   // Creates it 0600 and locks it for this process: a second server on the same registry would keep its own
   // copy of the rows and decide conflicts from it. Throws Error(io), naming the lock when another holds it.
-  explicit Registry(const std::filesystem::path& path);
-  ~Registry();
-  Registry(const Registry&) = delete;
-  Registry& operator=(const Registry&) = delete;
+  explicit SqliteRegistry(const std::filesystem::path& path);
+  ~SqliteRegistry() override;
+  SqliteRegistry(const SqliteRegistry&) = delete;
+  SqliteRegistry& operator=(const SqliteRegistry&) = delete;
 
-  std::optional<DeviceRow> find_uuid(const std::string& uuid) const;
-  std::optional<DeviceRow> find_mac(const std::string& mac) const;
-  std::size_t size() const;
-
-  // Runs `job` on the writer thread inside the next transaction; `done` is called after the commit (with the
-  // commit's exception, if any). A job throws only on a database failure; that fails its whole batch.
-  using Job = std::function<void(Transaction&)>;
-  void submit(Job job, std::function<void(std::exception_ptr)> done);
+  std::optional<DeviceRow> find_uuid(const std::string& uuid) const override;
+  std::optional<DeviceRow> find_mac(const std::string& mac) const override;
+  std::size_t size() const override;
+  void submit(Job job, std::function<void(std::exception_ptr)> done) override;
 
   // Rows in insertion order, for list/export (read straight from the file).
   static std::vector<DeviceRow> read_all(const std::filesystem::path& path);

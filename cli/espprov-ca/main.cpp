@@ -19,6 +19,7 @@ struct Options {
   std::string host = "localhost";
   std::string listen = "127.0.0.1:8443";
   std::string format = "json";
+  std::string db;  // --db: "" = registry.db in the CA folder
   int validity_days = 825;
   provision::ca::ServerOptions server;
 };
@@ -54,15 +55,19 @@ void setup(CLI::App& app, Options& options) {
       ->check(CLI::IsMember({"ec", "rsa"}))->capture_default_str();
   init->add_option("--host", options.host, "Name or address clients use for the server (SAN; localhost, "
                    "127.0.0.1 and ::1 are always included)")->capture_default_str();
+  const char* db_help = "Registry: postgresql://USER@HOST[:PORT]/DB (shared by several serve processes) or "
+                        "sqlite:PATH (default: registry.db in the CA folder)";
+  init->add_option("--db", options.db, db_help);
   init->callback([&] {
     auto type = options.key_type == "rsa" ? provision::ca::KeyType::rsa_2048 : provision::ca::KeyType::ec_p256;
-    std::cout << provision::ca::init_ca_dir(options.dir, type, options.host).dump() << '\n';
+    std::cout << provision::ca::init_ca_dir(options.dir, type, options.host, options.db).dump() << '\n';
   });
 
   auto* serve = app.add_subcommand("serve", "Serve the register contract (HTTPS unless --http)");
   serve->footer("Prints one JSON line when listening: {\"listening\":\"https://127.0.0.1:PORT\",\"ca_cert\":...}.\n"
                 "  espprov-ca serve --dir ca --listen 127.0.0.1:8443 --token-file token");
   serve->add_option("--dir", options.server.dir, "CA folder made by init")->required();
+  serve->add_option("--db", options.server.db, db_help);
   serve->add_option("--listen", options.listen, "HOST:PORT to listen on (port 0 = any free port)")
       ->capture_default_str();
   serve->add_option("--token-file", options.server.token_file,
@@ -85,14 +90,17 @@ void setup(CLI::App& app, Options& options) {
   });
 
   auto* list = app.add_subcommand("list", "List registered devices (no secrets), one JSON object a line");
-  list->add_option("--dir", options.dir, "CA folder")->required();
-  list->callback([&] { print_registry(provision::ca::list_registry(options.dir), "json"); });
+  list->add_option("--dir", options.dir, "CA folder (required unless --db)");
+  list->add_option("--db", options.db, db_help);
+  list->callback([&] { print_registry(provision::ca::list_registry(options.dir, options.db), "json"); });
 
   auto* exporter = app.add_subcommand("export", "Export the registry (no secrets) as CSV or JSON lines");
-  exporter->add_option("--dir", options.dir, "CA folder")->required();
+  exporter->add_option("--dir", options.dir, "CA folder (required unless --db)");
+  exporter->add_option("--db", options.db, db_help);
   exporter->add_option("--format", options.format, "csv or json")->check(CLI::IsMember({"csv", "json"}))
       ->capture_default_str();
-  exporter->callback([&] { print_registry(provision::ca::list_registry(options.dir), options.format); });
+  exporter->callback(
+      [&] { print_registry(provision::ca::list_registry(options.dir, options.db), options.format); });
 }
 
 }  // namespace

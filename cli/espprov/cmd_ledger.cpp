@@ -2,6 +2,9 @@
 #include "command.hpp"
 #include "provision/identity.hpp"
 #include "provision/ledger.hpp"
+#include "provision/ledger_report.hpp"
+
+#include <iostream>
 
 namespace {
 
@@ -9,7 +12,21 @@ struct LedgerOptions {
   std::string path;
   std::string mac;
   bool include_secrets = false;
+  std::string since;
+  std::string format = "text";
 };
+
+// --since: a date or an RFC 3339 UTC time; the ledger's timestamps compare as text.
+std::string checked_since(const std::string& since) {
+  const bool date = since.size() >= 10 && std::isdigit(static_cast<unsigned char>(since[0])) && since[4] == '-' &&
+                    since[7] == '-';
+  if (!date || (since.size() > 10 && (since[10] != 'T' || since.back() != 'Z'))) {
+    throw provision::Error(provision::ErrorCode::usage,
+                           "--since \"" + since + "\": write a UTC date or time, e.g. 2026-12-01 or 2026-12-01T06:00:00Z",
+                           "since");
+  }
+  return since;
+}
 
 std::filesystem::path ledger_path(const LedgerOptions& options) {
   return options.path.empty() ? provision::Ledger::default_path() : std::filesystem::path(options.path);
@@ -38,7 +55,8 @@ void setup(CLI::App& app) {
       "  espprov ledger show A0:B1:C2:D3:E4:F5\n"
       "  espprov ledger forget A0:B1:C2:D3:E4:F5                 (the CA keeps its registration)\n"
       "  espprov ledger export --format csv > devices.csv        (secrets left out)\n"
-      "  espprov ledger export --format json --include-secrets   (for a backend import; handle with care)");
+      "  espprov ledger export --format json --include-secrets   (for a backend import; handle with care)\n"
+      "  espprov ledger report --since 2026-12-01 --format html > report.html");
 
   auto* list = ledger->add_subcommand("list", "One line per device: mac, uuid, chip, status, last step");
   add_ledger_option(*list, *options);
@@ -102,6 +120,33 @@ void setup(CLI::App& app) {
   });
 }
 
+void setup_report(CLI::App& app) {
+  auto options = std::make_shared<LedgerOptions>();
+  auto* ledger = app.get_subcommand("ledger");
+  auto* report = ledger->add_subcommand(
+      "report", "Boards per hour per station, first-pass yield, failures by step and error code, median step times");
+  report->add_option("--since", options->since, "From this UTC date or time on (2026-12-01, 2026-12-01T06:00:00Z)")
+      ->required();
+  report->add_option("--format", options->format, "text, json, csv or html (one page, inline SVG charts)")
+      ->check(CLI::IsMember({"text", "json", "csv", "html"}))->capture_default_str();
+  add_ledger_option(*report, *options);
+  report->callback([options] {
+    const std::string since = checked_since(options->since);
+    provision::Ledger ledger(ledger_path(*options));
+    auto figures = provision::ledger_report(ledger.events_since(since), since);
+    if (options->format == "json") {
+      std::cout << figures.dump() << '\n';
+    } else if (options->format == "csv") {
+      std::cout << provision::report_csv(figures);
+    } else if (options->format == "html") {
+      std::cout << provision::report_html(figures);
+    } else {
+      std::cout << provision::report_text(figures);
+    }
+  });
+}
+
 const espprov::CommandRegistrar registrar{900, setup};
+const espprov::CommandRegistrar report_registrar{901, setup_report};
 
 }  // namespace

@@ -146,7 +146,8 @@ void run(const espprov::ProvisionCliOptions& cli) {
   station.jobs = cli.jobs;
   station.loop = cli.loop;
 
-  provision::Ledger ledger(cli.ledger.empty() ? provision::Ledger::default_path() : std::filesystem::path(cli.ledger));
+  provision::Ledger ledger(cli.ledger.empty() ? provision::Ledger::default_path() : std::filesystem::path(cli.ledger),
+                           cli.station.empty() ? provision::Ledger::default_station() : cli.station);
   if (options.ca) workflow::apply_ca_pin(ledger, *options.ca, cli.accept_new_ca);
   std::atomic<bool> stop{false};
   workflow::Hooks hooks;

@@ -51,7 +51,9 @@ void add_provision_options(CLI::App& sub, ProvisionCliOptions& o) {
                  "(espprov ports --esp-only; with --loop, boards plugged in later too)");
   sub.add_option("--jobs", o.jobs, "At most N devices at once (default: all)");
   sub.add_flag("--loop", o.loop, "Station mode: after each board, wait for the next one on the same port");
-  sub.add_option("--ledger", o.ledger, "Ledger file (SQLite)");
+  sub.add_option("--ledger", o.ledger, "Ledger file (SQLite), or postgresql://USER@HOST/DB shared by stations");
+  sub.add_option("--station", o.station, "Station name recorded with every step (default $ESPPROV_STATION or the "
+                 "host name)");
   sub.add_option("--save", o.save, "Also write every record, secrets included, to FILE (NDJSON, mode 0600)");
   sub.add_flag("--trace", o.trace, "Byte-level serial trace on stderr (secrets masked: credentials data, WiFi password, PoP)");
 

@@ -17,6 +17,7 @@ struct ProvisionCliOptions {
   std::size_t jobs = 0;
   bool loop = false;
   std::string ledger;
+  std::string station;  // --station: recorded with every step (default: the host name)
   std::string save;
   bool trace = false;
   // serial / loader

@@ -1,10 +1,12 @@
 // The ledger: every device's progress and results, one SQLite transaction per step, so that nothing a CA has
 // accepted is ever lost and a re-run resumes where a device stopped. The file holds secrets (PSK, private key,
-// WiFi password): it is created 0600.
+// WiFi password): it is created 0600. Stations of a factory share one ledger on PostgreSQL instead
+// (--ledger postgresql://..., lib/workflow/ledger_postgres.cpp): a board is then held by one station at a time.
 #pragma once
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +17,8 @@
 struct sqlite3;
 
 namespace provision {
+
+class PostgresLedger;
 
 struct LedgerEntry {
   std::string mac;      // A0:B1:C2:D3:E4:F5, the key
@@ -34,9 +38,12 @@ class Ledger {
  public:
   // $ESPPROV_LEDGER, else $XDG_STATE_HOME/espprov/ledger.db, else ~/.local/state/espprov/ledger.db.
   static std::filesystem::path default_path();
+  // The station name recorded with every step by default: the host name.
+  static std::string default_station();
 
-  // Opens or creates the ledger (WAL, synchronous=FULL, mode 0600). Throws Error(ledger).
-  explicit Ledger(const std::filesystem::path& path);
+  // Opens or creates the ledger (WAL, synchronous=FULL, mode 0600). Throws Error(ledger). A path that is a
+  // postgresql:// URL opens the shared ledger in that database (Error(database_unavailable) when unreachable).
+  explicit Ledger(const std::filesystem::path& path, std::string station = default_station());
   ~Ledger();
   Ledger(const Ledger&) = delete;
   Ledger& operator=(const Ledger&) = delete;
@@ -44,7 +51,9 @@ class Ledger {
   std::optional<LedgerEntry> find(const std::string& mac);
   std::vector<LedgerEntry> list();
 
-  // A run starts on this device: creates its row or counts one more attempt; status in_progress.
+  // A run starts on this device: creates its row or counts one more attempt; status in_progress. On a shared
+  // ledger the board is then held by this station until finish or fail_step; a board another live station holds
+  // throws Error(ledger_busy) naming that station.
   LedgerEntry begin(const std::string& mac, const std::string& port);
   // Step `step` completed and produced `record` (the whole record so far). One transaction.
   void complete_step(const std::string& mac, const std::string& step, const Record& record);
@@ -61,15 +70,19 @@ class Ledger {
   // Removes the device and its history (an operator's decision: its next run generates a new PSK).
   void forget(const std::string& mac);
 
-  // Step history of one device, oldest first: {"step","state","at","message"}.
+  // Step history of one device, oldest first: {"step","state","at","station","message"}.
   std::vector<Record> events(const std::string& mac);
+  // Every step event at or after `since` (RFC 3339 UTC), oldest first, for reports:
+  // {"mac","step","state","at","station","error_code"}.
+  std::vector<Record> events_since(const std::string& since);
 
   // The CA certificate pinned for a CA URL by a run with --trust-ca-response (ledger_ca_pin.cpp), and pinning
   // one (replacing another only when the operator said --accept-new-ca).
   std::optional<std::string> pinned_ca(const std::string& ca_url);
   void pin_ca(const std::string& ca_url, const std::string& ca_cert_pem);
 
-  const std::filesystem::path& path() const { return path_; }
+  const std::filesystem::path& path() const { return path_; }  // a URL's password is shown as ***
+  const std::string& station() const { return station_; }
 
  private:
   void exec(const char* sql);
@@ -80,6 +93,8 @@ class Ledger {
   int file_fd_ = -1;
   sqlite3* db_ = nullptr;
   bool batching_ = false;
+  std::string station_;
+  std::unique_ptr<PostgresLedger> shared_;  // set for a postgresql:// ledger; the SQLite members are then unused
 };
 
 // The entry as an export row: secrets removed unless `include_secrets`.

@@ -11,7 +11,9 @@
 #include <ctime>
 #include <fmt/format.h>
 
+#include "core/postgres.hpp"
 #include "core/sqlite.hpp"
+#include "workflow/ledger_postgres.hpp"
 
 namespace provision {
 namespace {
@@ -99,10 +101,33 @@ LedgerEntry read_entry(Statement& s) {
 }
 
 void insert_event(sqlite3* db, const std::string& mac, const std::string& step, const std::string& state,
-                  const std::string& at, const std::string& message) {
-  Statement s(db, "INSERT INTO events(mac, step, state, at, message) VALUES (?1, ?2, ?3, ?4, ?5)");
-  s.bind(1, mac).bind(2, step).bind(3, state).bind(4, at).bind(5, message);
+                  const std::string& at, const std::string& message, const std::string& station,
+                  const std::string& error_code = {}) {
+  Statement s(db,
+              "INSERT INTO events(mac, step, state, at, message, station, error_code) VALUES (?1, ?2, ?3, ?4, ?5, "
+              "?6, ?7)");
+  s.bind(1, mac).bind(2, step).bind(3, state).bind(4, at).bind(5, message).bind(6, station).bind(7, error_code);
   s.step();
+}
+
+// Ledgers before version 1 have no station or error code per event.
+void migrate_sqlite(sqlite3* db) {
+  Statement version(db, "PRAGMA user_version");
+  const int current = version.step() ? version.integer(0) : 0;
+  if (current >= 1) return;
+  sqlite::exec(db,
+               "BEGIN IMMEDIATE; ALTER TABLE events ADD COLUMN station TEXT NOT NULL DEFAULT ''; "
+               "ALTER TABLE events ADD COLUMN error_code TEXT NOT NULL DEFAULT ''; PRAGMA user_version = 1; COMMIT;",
+               kOwner);
+}
+
+// A masked URL for messages: the password never reaches a log or a record.
+std::string shown_url(std::string url) {
+  auto scheme = url.find("://");
+  auto at = url.find('@', scheme + 3);
+  auto colon = url.find(':', scheme + 3);
+  if (at != std::string::npos && colon != std::string::npos && colon < at) url.replace(colon + 1, at - colon - 1, "***");
+  return url;
 }
 
 std::string field(const Record& record, const char* name) {
@@ -120,7 +145,19 @@ std::filesystem::path Ledger::default_path() {
   return std::filesystem::path(home ? home : ".") / ".local" / "state" / "espprov" / "ledger.db";
 }
 
-Ledger::Ledger(const std::filesystem::path& path) : path_(path) {
+std::string Ledger::default_station() {
+  if (const char* env = std::getenv("ESPPROV_STATION"); env && *env) return env;
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) == 0 && host[0]) return host;
+  return "station";
+}
+
+Ledger::Ledger(const std::filesystem::path& path, std::string station) : path_(path), station_(std::move(station)) {
+  if (postgres::is_postgres_url(path.string())) {
+    path_ = shown_url(path.string());
+    shared_ = std::make_unique<PostgresLedger>(path.string());
+    return;
+  }
   std::error_code ec;
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
   // Create the file 0600 ourselves: SQLite would use the umask, and the ledger holds secrets. Its -wal and -shm
@@ -157,6 +194,7 @@ void Ledger::open_and_prepare() {
     exec("PRAGMA journal_mode=WAL");
     exec("PRAGMA synchronous=FULL");  // a step acknowledged is on disk, even if espprov is killed next
     exec(kSchema);
+    migrate_sqlite(db_);
   } catch (...) {
     sqlite3_close(db_);
     db_ = nullptr;
@@ -181,6 +219,7 @@ void Ledger::exec(const char* sql) {
 }
 
 std::optional<LedgerEntry> Ledger::find(const std::string& mac) {
+  if (shared_) return shared_->find(mac);
   Statement s(db_, (std::string(kSelect) + " WHERE mac = ?1").c_str());
   s.bind(1, mac);
   if (!s.step()) return std::nullopt;
@@ -188,6 +227,7 @@ std::optional<LedgerEntry> Ledger::find(const std::string& mac) {
 }
 
 std::vector<LedgerEntry> Ledger::list() {
+  if (shared_) return shared_->list();
   Statement s(db_, (std::string(kSelect) + " ORDER BY created_at, mac").c_str());
   std::vector<LedgerEntry> out;
   while (s.step()) out.push_back(read_entry(s));
@@ -195,6 +235,7 @@ std::vector<LedgerEntry> Ledger::list() {
 }
 
 LedgerEntry Ledger::begin(const std::string& mac, const std::string& port) {
+  if (shared_) return shared_->begin(mac, port, station_);
   const std::string now = sqlite::now_rfc3339_ms();
   Transaction tx(db_, batching_);
   {
@@ -205,12 +246,13 @@ LedgerEntry Ledger::begin(const std::string& mac, const std::string& port) {
     s.bind(1, mac).bind(2, now);
     s.step();
   }
-  insert_event(db_, mac, "begin", "started", now, port.empty() ? "" : "port " + port);
+  insert_event(db_, mac, "begin", "started", now, port.empty() ? "" : "port " + port, station_);
   tx.commit();
   return *find(mac);
 }
 
 void Ledger::complete_step(const std::string& mac, const std::string& step, const Record& record) {
+  if (shared_) return shared_->complete_step(mac, step, record, station_);
   const std::string now = sqlite::now_rfc3339_ms();
   Transaction tx(db_, batching_);
   {
@@ -220,11 +262,12 @@ void Ledger::complete_step(const std::string& mac, const std::string& step, cons
     s.bind(5, to_json_text(record)).bind(6, now);
     s.step();
   }
-  insert_event(db_, mac, step, "done", now, "");
+  insert_event(db_, mac, step, "done", now, "", station_);
   tx.commit();
 }
 
 void Ledger::fail_step(const std::string& mac, const std::string& step, const Error& error) {
+  if (shared_) return shared_->fail_step(mac, step, error, station_);
   const std::string now = sqlite::now_rfc3339_ms();
   Transaction tx(db_, batching_);
   {
@@ -234,11 +277,12 @@ void Ledger::fail_step(const std::string& mac, const std::string& step, const Er
     s.bind(1, mac).bind(2, std::string(error_name(error.code()))).bind(3, error.what()).bind(4, now);
     s.step();
   }
-  insert_event(db_, mac, step, "failed", now, error.what());
+  insert_event(db_, mac, step, "failed", now, error.what(), station_, std::string(error_name(error.code())));
   tx.commit();
 }
 
 void Ledger::finish(const std::string& mac, const Record& record) {
+  if (shared_) return shared_->finish(mac, record, station_);
   const std::string now = sqlite::now_rfc3339_ms();
   Transaction tx(db_, batching_);
   {
@@ -249,11 +293,12 @@ void Ledger::finish(const std::string& mac, const Record& record) {
     s.bind(5, now);
     s.step();
   }
-  insert_event(db_, mac, "verified", "done", now, "");
+  insert_event(db_, mac, "verified", "done", now, "", station_);
   tx.commit();
 }
 
 void Ledger::batch(const std::function<void()>& body) {
+  if (shared_) return shared_->batch(body);
   if (batching_) {
     body();
     return;
@@ -272,6 +317,7 @@ void Ledger::batch(const std::function<void()>& body) {
 }
 
 void Ledger::forget(const std::string& mac) {
+  if (shared_) return shared_->forget(mac);
   Transaction tx(db_, batching_);
   {
     Statement s(db_, "DELETE FROM devices WHERE mac = ?1");
@@ -287,7 +333,8 @@ void Ledger::forget(const std::string& mac) {
 }
 
 std::vector<Record> Ledger::events(const std::string& mac) {
-  Statement s(db_, "SELECT step, state, at, message FROM events WHERE mac = ?1 ORDER BY id");
+  if (shared_) return shared_->events(mac);
+  Statement s(db_, "SELECT step, state, at, station, message FROM events WHERE mac = ?1 ORDER BY id");
   s.bind(1, mac);
   std::vector<Record> out;
   while (s.step()) {
@@ -295,7 +342,26 @@ std::vector<Record> Ledger::events(const std::string& mac) {
     e["step"] = s.text(0);
     e["state"] = s.text(1);
     e["at"] = s.text(2);
-    e["message"] = s.text(3);
+    e["station"] = s.text(3);
+    e["message"] = s.text(4);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::vector<Record> Ledger::events_since(const std::string& since) {
+  if (shared_) return shared_->events_since(since);
+  Statement s(db_, "SELECT mac, step, state, at, station, error_code FROM events WHERE at >= ?1 ORDER BY id");
+  s.bind(1, since);
+  std::vector<Record> out;
+  while (s.step()) {
+    Record e = Record::object();
+    e["mac"] = s.text(0);
+    e["step"] = s.text(1);
+    e["state"] = s.text(2);
+    e["at"] = s.text(3);
+    e["station"] = s.text(4);
+    e["error_code"] = s.text(5);
     out.push_back(std::move(e));
   }
   return out;

@@ -6,6 +6,7 @@
 #include "provision/ca.hpp"
 #include "provision/ledger.hpp"
 #include "provision/workflow.hpp"
+#include "workflow/ledger_postgres.hpp"
 
 namespace provision {
 namespace {
@@ -23,6 +24,7 @@ void ensure_pin_table(sqlite3* db) {
 }  // namespace
 
 std::optional<std::string> Ledger::pinned_ca(const std::string& ca_url) {
+  if (shared_) return shared_->pinned_ca(ca_url);
   ensure_pin_table(db_);
   sqlite::Statement select(db_, "SELECT ca_cert FROM ca_pins WHERE ca_url = ?1", kPinOwner);
   select.bind(1, ca_url);
@@ -31,6 +33,7 @@ std::optional<std::string> Ledger::pinned_ca(const std::string& ca_url) {
 }
 
 void Ledger::pin_ca(const std::string& ca_url, const std::string& ca_cert_pem) {
+  if (shared_) return shared_->pin_ca(ca_url, ca_cert_pem);
   ensure_pin_table(db_);
   sqlite::Statement upsert(db_,
                            "INSERT INTO ca_pins (ca_url, ca_cert, pinned_at) VALUES (?1, ?2, ?3) ON CONFLICT(ca_url) "

@@ -10,6 +10,7 @@
 
 using provision::ca::server::DeviceRow;
 using provision::ca::server::Registry;
+using provision::ca::server::SqliteRegistry;
 using provision::ca::server::Transaction;
 
 namespace {
@@ -38,7 +39,7 @@ std::exception_ptr run(Registry& registry, std::function<void(Transaction&)> job
 TEST_CASE("registry: a unique conflict fails the batch and keeps the row already there", "[ca][registry]") {
   test_support::TempDir dir;
   {
-    Registry registry(dir / "registry.db");
+    SqliteRegistry registry(dir / "registry.db");
     REQUIRE_FALSE(run(registry, [](Transaction& t) { t.insert(row("uuid-1", "A0B1C2000001", "01")); }));
     // Another uuid with the same mac: INSERT OR REPLACE would delete uuid-1 to make room.
     CHECK(run(registry, [](Transaction& t) { t.insert(row("uuid-2", "A0B1C2000001", "02")); }));
@@ -50,7 +51,7 @@ TEST_CASE("registry: a unique conflict fails the batch and keeps the row already
     CHECK(registry.find_uuid("uuid-1")->owner == "alice");
     CHECK(run(registry, [](Transaction& t) { t.update(row("uuid-9", "A0B1C2000009", "09")); }));  // no such row
   }
-  auto rows = Registry::read_all(dir / "registry.db");
+  auto rows = SqliteRegistry::read_all(dir / "registry.db");
   REQUIRE(rows.size() == 1);
   CHECK(rows[0].uuid == "uuid-1");
   CHECK(rows[0].owner == "alice");
@@ -58,9 +59,9 @@ TEST_CASE("registry: a unique conflict fails the batch and keeps the row already
 
 TEST_CASE("registry: a second Registry on the same file is refused while the first is open", "[ca][registry]") {
   test_support::TempDir dir;
-  Registry first(dir / "registry.db");
+  SqliteRegistry first(dir / "registry.db");
   try {
-    Registry second(dir / "registry.db");
+    SqliteRegistry second(dir / "registry.db");
     FAIL("opened a locked registry");
   } catch (const provision::Error& e) {
     CHECK(e.code() == provision::ErrorCode::io);

@@ -1,0 +1,70 @@
+// The small part of libpq the CA registry and the shared ledger use: a connection that says when the database is
+// away (ErrorCode::database_unavailable) and results that free themselves. Private to libprovision and the CA.
+#pragma once
+
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "provision/error.hpp"
+
+struct pg_conn;
+struct pg_result;
+
+namespace provision::postgres {
+
+// True for "postgresql://..." and "postgres://..." (libpq's URI forms); a "sqlite:PATH" or a file path is not.
+bool is_postgres_url(std::string_view text);
+
+// A failed statement: the SQLSTATE tells a unique violation ("23505") or a deadlock ("40P01") from the rest.
+// The code is database_unavailable when the server cannot be reached (connection lost, shutting down).
+class Failure : public Error {
+ public:
+  Failure(ErrorCode code, std::string message, std::string field, std::string sqlstate)
+      : Error(code, std::move(message), std::move(field)), sqlstate_(std::move(sqlstate)) {}
+  const std::string& sqlstate() const noexcept { return sqlstate_; }
+  bool unique_violation() const noexcept { return sqlstate_ == "23505"; }
+  bool must_retry() const noexcept { return sqlstate_ == "40P01" || sqlstate_ == "40001"; }
+
+ private:
+  std::string sqlstate_;
+};
+
+class Result {
+ public:
+  explicit Result(pg_result* result) : result_(result) {}
+  ~Result();
+  Result(Result&& other) noexcept : result_(other.result_) { other.result_ = nullptr; }
+  Result& operator=(Result&&) = delete;
+  Result(const Result&) = delete;
+  int rows() const;
+  int affected() const;                         // rows an INSERT, UPDATE or DELETE touched
+  std::string text(int row, int column) const;  // "" for NULL
+  bool is_null(int row, int column) const;
+
+ private:
+  pg_result* result_;
+};
+
+// One connection. `owner` names the database in errors ("registry", "ledger"); messages never carry the
+// connection string (it may hold a password).
+class Connection {
+ public:
+  Connection(const std::string& conninfo, const char* owner);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Runs one statement with text parameters ($1, $2, ...; std::nullopt is NULL). Throws Failure.
+  Result exec(const char* sql, const std::vector<std::optional<std::string>>& params = {});
+  Result exec(const char* sql, std::initializer_list<std::string> params);
+  bool broken() const;  // the connection is lost: open a new one
+
+ private:
+  pg_conn* conn_ = nullptr;
+  const char* owner_;
+};
+
+}  // namespace provision::postgres

@@ -1,0 +1,331 @@
+#include "registry_postgres.hpp"
+
+#include <fmt/format.h>
+
+#include <iostream>
+
+namespace provision::ca::server {
+namespace {
+
+using postgres::Connection;
+using postgres::Failure;
+
+constexpr std::size_t kMaxBatch = 64;
+constexpr int kJobAttempts = 3;                   // a job that lost a unique race sees the winner on its second run
+constexpr int kBatchAttempts = 5;                 // a batch chosen as a deadlock victim runs again
+constexpr long kMigrationLockKey = 0x6573707276;  // "esprv": one server migrates at a time
+
+// One statement each (libpq's extended protocol runs one statement per call). Version 1 is the SQLite schema.
+struct Migration {
+  int version;
+  std::vector<const char*> statements;
+};
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> all = {
+      {1,
+       {R"sql(CREATE TABLE devices (
+            uuid TEXT PRIMARY KEY,
+            mac TEXT NOT NULL UNIQUE,
+            chip TEXT NOT NULL,
+            psk TEXT NOT NULL,
+            pop_sha256 TEXT NOT NULL DEFAULT '',
+            certificate TEXT NOT NULL,
+            private_key TEXT NOT NULL DEFAULT '',
+            serial TEXT NOT NULL UNIQUE,
+            expiry TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            owner TEXT NOT NULL DEFAULT '',
+            device_name TEXT NOT NULL DEFAULT '',
+            location TEXT NOT NULL DEFAULT '',
+            claimed_at TEXT NOT NULL DEFAULT '',
+            seq BIGSERIAL NOT NULL))sql",
+        R"sql(CREATE TABLE events (
+            id BIGSERIAL PRIMARY KEY,
+            uuid TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            user_id TEXT NOT NULL DEFAULT '',
+            at TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT ''))sql"}},
+  };
+  return all;
+}
+
+constexpr const char* kColumns =
+    "uuid, mac, chip, psk, pop_sha256, certificate, private_key, serial, expiry, created_at, updated_at, owner, "
+    "device_name, location, claimed_at";
+
+DeviceRow row_of(const postgres::Result& r, int i) {
+  return DeviceRow{r.text(i, 0),  r.text(i, 1),  r.text(i, 2),  r.text(i, 3),  r.text(i, 4),
+                   r.text(i, 5),  r.text(i, 6),  r.text(i, 7),  r.text(i, 8),  r.text(i, 9),
+                   r.text(i, 10), r.text(i, 11), r.text(i, 12), r.text(i, 13), r.text(i, 14)};
+}
+
+std::vector<std::optional<std::string>> values_of(const DeviceRow& row) {
+  return {row.uuid,        row.mac,         row.chip,        row.psk,      row.pop_sha256,
+          row.certificate, row.private_key, row.serial,      row.expiry,   row.created_at,
+          row.updated_at,  row.owner,       row.device_name, row.location, row.claimed_at};
+}
+
+void migrate(Connection& db) {
+  db.exec("BEGIN");
+  try {
+    db.exec(fmt::format("SELECT pg_advisory_xact_lock({})", kMigrationLockKey).c_str());
+    db.exec(
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
+        "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
+    const int current = std::stoi(db.exec("SELECT coalesce(max(version), 0) FROM schema_version").text(0, 0));
+    const int latest = migrations().back().version;
+    if (current > latest) {
+      throw Error(ErrorCode::io,
+                  fmt::format("registry database: schema version {} is newer than this espprov-ca knows ({}); "
+                              "upgrade espprov-ca",
+                              current, latest),
+                  "db");
+    }
+    for (const auto& migration : migrations()) {
+      if (migration.version <= current) continue;
+      for (const char* statement : migration.statements) db.exec(statement);
+      db.exec("INSERT INTO schema_version (version) VALUES ($1)", {std::to_string(migration.version)});
+    }
+    db.exec("COMMIT");
+  } catch (...) {
+    try {
+      db.exec("ROLLBACK");
+    } catch (const Error&) {
+    }
+    throw;
+  }
+}
+
+// A job's view: rows read with FOR UPDATE, so a concurrent job on the same device (in this server or another)
+// waits for this transaction and then decides from what it committed.
+class LockingTransaction final : public Transaction {
+ public:
+  explicit LockingTransaction(Connection& db) : db_(db) {}
+  const DeviceRow* find_uuid(const std::string& uuid) override { return find("uuid", uuid); }
+  const DeviceRow* find_mac(const std::string& mac) override { return find("mac", mac); }
+  void insert(const DeviceRow& row) override {
+    static const std::string sql =
+        fmt::format("INSERT INTO devices ({}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)", kColumns);
+    db_.exec(sql.c_str(), values_of(row));
+  }
+  void update(const DeviceRow& row) override {
+    auto result = db_.exec(
+        "UPDATE devices SET mac=$2, chip=$3, psk=$4, pop_sha256=$5, certificate=$6, private_key=$7, serial=$8, "
+        "expiry=$9, updated_at=$11, owner=$12, device_name=$13, location=$14, claimed_at=$15 WHERE uuid=$1 "
+        "AND created_at=$10",
+        values_of(row));
+    if (result.affected() != 1) {
+      throw Error(ErrorCode::internal, fmt::format("registry: no device {} to update", row.uuid), "registry");
+    }
+  }
+  void event(const std::string& uuid, const std::string& kind, const std::string& user_id,
+             const std::string& detail) override {
+    db_.exec("INSERT INTO events (uuid, kind, user_id, at, detail) VALUES ($1,$2,$3,$4,$5)",
+             {uuid, kind, user_id, now_rfc3339_ms(), detail});
+  }
+
+ private:
+  const DeviceRow* find(const char* column, const std::string& value) {
+    auto result =
+        db_.exec(fmt::format("SELECT {} FROM devices WHERE {} = $1 FOR UPDATE", kColumns, column).c_str(), {value});
+    if (result.rows() == 0) return nullptr;
+    DeviceRow row = row_of(result, 0);
+    auto& slot = seen_[row.uuid];
+    slot = std::move(row);
+    return &slot;
+  }
+
+  Connection& db_;
+  std::unordered_map<std::string, DeviceRow> seen_;
+};
+
+void rollback_quietly(Connection& db) {
+  try {
+    db.exec("ROLLBACK");
+  } catch (const Error&) {
+  }
+}
+
+}  // namespace
+
+PostgresRegistry::PostgresRegistry(std::string url, int writer_connections) : url_(std::move(url)) {
+  {
+    auto db = std::make_unique<Connection>(url_, "registry");
+    migrate(*db);
+    readers_.push_back(std::move(db));
+  }
+  for (int i = 0; i < writer_connections; ++i) writers_.emplace_back([this] { writer_loop(); });
+}
+
+PostgresRegistry::~PostgresRegistry() {
+  {
+    std::lock_guard lock(queue_mutex_);
+    stopping_ = true;
+  }
+  queue_ready_.notify_all();
+  for (auto& writer : writers_) writer.join();
+}
+
+void PostgresRegistry::note_unavailable(const Error& error) const {
+  if (available_.exchange(false)) {
+    std::cerr << "espprov-ca: database unavailable: " << error.what()
+              << "; answering 503 until it is back (reconnecting on each request)" << std::endl;
+  }
+}
+
+void PostgresRegistry::note_available() const {
+  if (!available_.exchange(true)) std::cerr << "espprov-ca: database reachable again" << std::endl;
+}
+
+// Runs `read` on an idle connection (or a new one). A pooled connection the server dropped meanwhile (a database
+// restart) is replaced once before the request fails with database_unavailable.
+template <typename F>
+auto PostgresRegistry::with_reader(F&& read) const {
+  for (int attempt = 0;; ++attempt) {
+    std::unique_ptr<Connection> db;
+    {
+      std::lock_guard lock(readers_mutex_);
+      if (!readers_.empty()) {
+        db = std::move(readers_.back());
+        readers_.pop_back();
+      }
+    }
+    const bool pooled = db != nullptr;
+    try {
+      if (!db) db = std::make_unique<Connection>(url_, "registry");
+      auto result = read(*db);
+      note_available();
+      std::lock_guard lock(readers_mutex_);
+      readers_.push_back(std::move(db));
+      return result;
+    } catch (const Failure& failure) {
+      if (failure.code() != ErrorCode::database_unavailable) throw;
+      if (pooled && attempt == 0) {  // the database restarted: every idle connection is dead, open a new one
+        std::lock_guard lock(readers_mutex_);
+        readers_.clear();
+        continue;
+      }
+      note_unavailable(failure);
+      throw;
+    }
+  }
+}
+
+std::optional<DeviceRow> PostgresRegistry::find_uuid(const std::string& uuid) const {
+  return with_reader([&](Connection& db) -> std::optional<DeviceRow> {
+    static const std::string sql = fmt::format("SELECT {} FROM devices WHERE uuid = $1", kColumns);
+    auto result = db.exec(sql.c_str(), {uuid});
+    if (result.rows() == 0) return std::nullopt;
+    return row_of(result, 0);
+  });
+}
+
+std::optional<DeviceRow> PostgresRegistry::find_mac(const std::string& mac) const {
+  return with_reader([&](Connection& db) -> std::optional<DeviceRow> {
+    static const std::string sql = fmt::format("SELECT {} FROM devices WHERE mac = $1", kColumns);
+    auto result = db.exec(sql.c_str(), {mac});
+    if (result.rows() == 0) return std::nullopt;
+    return row_of(result, 0);
+  });
+}
+
+std::size_t PostgresRegistry::size() const {
+  return with_reader([](Connection& db) {
+    return static_cast<std::size_t>(std::stoull(db.exec("SELECT count(*) FROM devices").text(0, 0)));
+  });
+}
+
+void PostgresRegistry::submit(Job job, std::function<void(std::exception_ptr)> done) {
+  {
+    std::lock_guard lock(queue_mutex_);
+    queue_.push_back(Pending{std::move(job), std::move(done)});
+  }
+  queue_ready_.notify_one();
+}
+
+// Several writers, each with its connection, each committing what was queued when it got free: the database
+// merges their commits' WAL flushes.
+void PostgresRegistry::writer_loop() {
+  std::unique_ptr<Connection> db;
+  for (;;) {
+    std::vector<Pending> batch;
+    {
+      std::unique_lock lock(queue_mutex_);
+      queue_ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;
+      while (!queue_.empty() && batch.size() < kMaxBatch) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    run_batch(db, batch);
+  }
+}
+
+void PostgresRegistry::run_batch(std::unique_ptr<Connection>& db, std::vector<Pending>& batch) {
+  std::exception_ptr commit_error;
+  for (int attempt = 1;; ++attempt) {
+    const bool reused = db != nullptr;
+    try {
+      if (db && db->broken()) db.reset();
+      if (!db) db = std::make_unique<Connection>(url_, "registry");
+      db->exec("BEGIN");
+      LockingTransaction transaction(*db);
+      // A batch of one needs no savepoint: a lost race reruns the whole transaction (two statements fewer).
+      if (batch.size() == 1) {
+        batch.front().job(transaction);
+        db->exec("COMMIT");
+        note_available();
+        break;
+      }
+      for (auto& pending : batch) {
+        for (int run = 1;; ++run) {
+          db->exec("SAVEPOINT job");
+          try {
+            pending.job(transaction);
+            db->exec("RELEASE SAVEPOINT job");
+            break;
+          } catch (const Failure& failure) {
+            if (!failure.unique_violation() || run == kJobAttempts) throw;
+            db->exec("ROLLBACK TO SAVEPOINT job");  // another server committed the same uuid, mac or serial
+          }
+        }
+      }
+      db->exec("COMMIT");
+      note_available();
+      break;
+    } catch (const Failure& failure) {
+      if (db && !db->broken()) rollback_quietly(*db);
+      if ((failure.must_retry() || failure.unique_violation()) && attempt < kBatchAttempts) continue;
+      if (failure.code() == ErrorCode::database_unavailable) {
+        db.reset();
+        // A connection kept from before a database restart fails on first use: once more on a new one. Safe even
+        // after a cut COMMIT: the jobs run again, find their rows committed, and answer as for a repeat.
+        if (reused && attempt == 1) continue;
+        note_unavailable(failure);
+      }
+      commit_error = std::current_exception();
+      break;
+    } catch (...) {
+      if (db && !db->broken()) rollback_quietly(*db);
+      commit_error = std::current_exception();
+      break;
+    }
+  }
+  for (auto& pending : batch) pending.done(commit_error);
+}
+
+std::vector<DeviceRow> PostgresRegistry::read_all(const std::string& url) {
+  Connection db(url, "registry");
+  migrate(db);
+  static const std::string sql = fmt::format("SELECT {} FROM devices ORDER BY seq", kColumns);
+  auto result = db.exec(sql.c_str());
+  std::vector<DeviceRow> rows;
+  rows.reserve(static_cast<std::size_t>(result.rows()));
+  for (int i = 0; i < result.rows(); ++i) rows.push_back(row_of(result, i));
+  return rows;
+}
+
+}  // namespace provision::ca::server
