@@ -6,6 +6,8 @@
 #include "command.hpp"
 #include "provision/ca.hpp"
 #include "provision/files.hpp"
+#include "provision/identity.hpp"
+#include "provision/ledger.hpp"
 
 namespace {
 
@@ -22,6 +24,9 @@ struct CaRegisterOptions {
   int timeout_ms = 30000;
   int connect_timeout_ms = 5000;
   int retries = 3;
+  std::string ledger;
+  bool no_ledger = false;
+  std::string save;
 };
 
 std::string record_text(const provision::Record& record, const char* name) {
@@ -37,6 +42,21 @@ std::string required_text(const provision::Record& record, const char* name, con
                            name);
   }
   return value;
+}
+
+// For a 409: where this station kept the PSK it registered for the device before.
+std::string where_the_psk_is(provision::Ledger* ledger, const std::string& mac, const std::string& save) {
+  if (ledger) {
+    auto entry = ledger->find(mac);
+    if (entry && entry->record.contains("psk")) {
+      return fmt::format("the PSK this station registered for {} is in the ledger {} (espprov ledger show {} "
+                         "--ledger {} --show-secrets); use that record",
+                         mac, ledger->path().string(), mac, ledger->path().string());
+    }
+    return fmt::format("the ledger {} has no PSK for {} (another station or ledger registered it){}", ledger->path().string(),
+                       mac, save.empty() ? "" : "; see an earlier --save file");
+  }
+  return fmt::format("look for {} in the --save file of the run that registered it", mac);
 }
 
 void run(const CaRegisterOptions& options) {
@@ -68,12 +88,41 @@ void run(const CaRegisterOptions& options) {
   identity.key_source = provision::ca::parse_key_source(options.key_source);
   if (auto key = record_text(record, "device_key"); !key.empty()) identity.device_key = key;
 
+  // Where the registered PSK will be kept is checked before the CA holds it: a registration whose PSK is then
+  // lost makes every later attempt for this device a 409.
+  if (options.no_ledger && options.save.empty()) {
+    throw provision::Error(provision::ErrorCode::usage,
+                           "--no-ledger needs --save FILE: the PSK the CA registers must be kept somewhere", "save");
+  }
+  if (!options.save.empty()) provision::require_writable_file_path(options.save, "save");
+  const std::string mac = provision::mac_colon(provision::parse_mac(identity.mac));
+  std::unique_ptr<provision::Ledger> ledger;
+  if (!options.no_ledger) {
+    auto path = options.ledger.empty() ? provision::Ledger::default_path() : std::filesystem::path(options.ledger);
+    ledger = std::make_unique<provision::Ledger>(path);
+  }
+
   auto progress = espprov::progress_sink();
   provision::report(progress, {"", "ca-register", provision::StepState::started, 0, client.url().origin()});
-  auto registration = provision::ca::run_register(client, identity);
+  provision::ca::Registration registration;
+  try {
+    registration = provision::ca::run_register(client, identity);
+  } catch (const provision::Error& e) {
+    if (e.code() != provision::ErrorCode::ca_conflict) throw;
+    throw provision::Error(e.code(), std::string(e.what()) + "; " + where_the_psk_is(ledger.get(), mac, options.save),
+                           e.field());
+  }
   provision::report(progress, {"", "ca-register", provision::StepState::done, 1,
                                fmt::format("serial {}, expires {}", registration.cert_serial, registration.expiry)});
   provision::merge_into(record, registration.fields());
+  // Durable before printed: a reader that dies (a broken pipe) cannot take the registered PSK with it.
+  if (ledger) {
+    ledger->begin(mac, "");
+    ledger->complete_step(mac, "ca-register", record);
+  }
+  if (!options.save.empty()) {
+    provision::write_file_atomic(options.save, provision::to_json_text(record) + "\n", provision::FileMode::secret);
+  }
   espprov::emit(record);
 }
 
@@ -85,7 +134,10 @@ void setup(CLI::App& app) {
       "cert_serial, cert_fingerprint. Retries connection errors, timeouts and 5xx (the CA's register is idempotent).\n"
       "  espprov mac --mac A0B1C2D3E4F5 | espprov uuid --in - | espprov psk --in - \\\n"
       "    | espprov ca-register --in - --chip esp32s3 --ca-url https://ca.example.com:8443 --token-file token \\\n"
-      "      --ca-cert device-ca.pem");
+      "      --ca-cert device-ca.pem\n"
+      "The registered record (PSK and device key included) is kept in the ledger (--ledger, default\n"
+      "$ESPPROV_LEDGER) and in --save FILE (0600) before it is printed, so a pipe that breaks later loses nothing:\n"
+      "  espprov ledger show A0:B1:C2:D3:E4:F5 --show-secrets");
   sub->add_option("--ca-url", options->url, "CA base URL: https://host[:port][/base]")->required();
   sub->add_option("--token-file", options->token_file, "File holding the CA's bearer token");
   sub->add_option("--ca-bundle", options->ca_bundle, "PEM roots for the CA's TLS certificate instead of the system store");
@@ -106,6 +158,10 @@ void setup(CLI::App& app) {
       ->check(CLI::Range(1, 600000))->capture_default_str();
   sub->add_option("--retries", options->retries, "Attempts after the first")->check(CLI::Range(0, 20))
       ->capture_default_str();
+  sub->add_option("--ledger", options->ledger,
+                  "Ledger that keeps the registered record (default $ESPPROV_LEDGER or ~/.local/state/espprov/ledger.db)");
+  sub->add_flag("--no-ledger", options->no_ledger, "Keep the registered record only in --save FILE");
+  sub->add_option("--save", options->save, "Also write the registered record, secrets included, to FILE (0600)");
   espprov::add_input_option(*sub, options->in);
   espprov::add_output_options(*sub, true);
   sub->callback([options] { run(*options); });

@@ -32,6 +32,20 @@ std::filesystem::path ledger_path(const LedgerOptions& options) {
   return options.path.empty() ? provision::Ledger::default_path() : std::filesystem::path(options.path);
 }
 
+// The ledger commands read (or forget from) a ledger that a run made; they never create one: a mistyped --ledger
+// would otherwise answer with an empty new database and exit 0.
+std::filesystem::path existing_ledger_path(const LedgerOptions& options) {
+  auto path = ledger_path(options);
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    throw provision::Error(provision::ErrorCode::ledger,
+                           "ledger: there is no ledger at " + path.string() +
+                               " (no run has used it); check --ledger or $ESPPROV_LEDGER",
+                           "ledger");
+  }
+  return path;
+}
+
 provision::LedgerEntry find_device(provision::Ledger& ledger, const std::string& mac) {
   auto entry = ledger.find(mac);
   if (!entry) {
@@ -62,7 +76,7 @@ void setup(CLI::App& app) {
   add_ledger_option(*list, *options);
   espprov::add_output_options(*list);
   list->callback([options] {
-    provision::Ledger ledger(ledger_path(*options));
+    provision::Ledger ledger(existing_ledger_path(*options));
     std::vector<provision::Record> rows;
     for (const auto& entry : ledger.list()) {
       provision::Record row = provision::Record::object();
@@ -85,8 +99,9 @@ void setup(CLI::App& app) {
   add_ledger_option(*show, *options);
   espprov::add_output_options(*show);
   show->callback([options] {
+    espprov::output_options().show_secrets = options->include_secrets;
     const std::string mac = provision::mac_colon(provision::parse_mac(options->mac));
-    provision::Ledger ledger(ledger_path(*options));
+    provision::Ledger ledger(existing_ledger_path(*options));
     auto entry = find_device(ledger, mac);
     auto row = provision::ledger_row(entry, options->include_secrets);
     row["events"] = ledger.events(mac);
@@ -100,7 +115,7 @@ void setup(CLI::App& app) {
   espprov::add_output_options(*forget);
   forget->callback([options] {
     const std::string mac = provision::mac_colon(provision::parse_mac(options->mac));
-    provision::Ledger ledger(ledger_path(*options));
+    provision::Ledger ledger(existing_ledger_path(*options));
     auto entry = find_device(ledger, mac);
     ledger.forget(mac);
     provision::Record row = provision::ledger_row(entry, false);
@@ -113,7 +128,8 @@ void setup(CLI::App& app) {
   add_ledger_option(*exp, *options);
   espprov::add_output_options(*exp);
   exp->callback([options] {
-    provision::Ledger ledger(ledger_path(*options));
+    espprov::output_options().show_secrets = options->include_secrets;
+    provision::Ledger ledger(existing_ledger_path(*options));
     std::vector<provision::Record> rows;
     for (const auto& entry : ledger.list()) rows.push_back(provision::ledger_row(entry, options->include_secrets));
     espprov::emit_many(rows);

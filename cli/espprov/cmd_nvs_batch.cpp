@@ -1,8 +1,11 @@
 // espprov nvs-batch: one NVS image per device from key definitions + a values CSV (ESP-IDF mfg_gen's model).
 #include <fmt/format.h>
 
+#include <fmt/ranges.h>
+
 #include <cstdlib>
 #include <iostream>
+#include <set>
 
 #include "command.hpp"
 #include "nvs_common.hpp"
@@ -32,9 +35,12 @@ struct BatchResult {
   std::size_t failed = 0;
 };
 
+// A failed row: the same error object as every other command ({code, message, field}), plus where it was.
 Record failure_row(const nvs::BatchFailure& failure) {
-  return Record{{"ok", false},         {"id", failure.id},         {"line", failure.line},
-                {"column", failure.column}, {"error", failure.message}};
+  Record error{{"code", std::string(provision::error_name(failure.code))},
+               {"message", failure.message},
+               {"field", failure.column}};
+  return Record{{"ok", false}, {"id", failure.id}, {"line", failure.line}, {"column", failure.column}, {"error", error}};
 }
 
 // Builds and writes each planned device; a device that fails to build becomes a failure row.
@@ -55,18 +61,27 @@ void build_devices(const NvsBatchOptions& options, const nvs::BatchPlan& plan, B
       const auto image = nvs::build_image(device.content, device_build);
       if (device_keys) {
         const auto keys_file = outdir / fmt::format("{}-{}-keys.bin", options.prefix, device.id);
-        provision::write_file_atomic(keys_file, nvs::key_partition_image(*device_keys), provision::FileMode::secret);
+        provision::write_file_atomic_deferred(keys_file, nvs::key_partition_image(*device_keys),
+                                              provision::FileMode::secret);
         row["nvs_keys_file"] = keys_file.string();
       }
-      provision::write_file_atomic(file, image, provision::FileMode::secret);
+      provision::write_file_atomic_deferred(file, image, provision::FileMode::secret);
       row["nvs_md5"] = espprov::md5_hex(image);
       row["nvs_encrypted"] = device_build.keys.has_value();
     } catch (const provision::Error& error) {
       ++result.failed;
-      row = failure_row({device.id, device.line, error.field(), error.what()});
+      row = failure_row({device.id, device.line, error.field(), error.what(), error.code()});
     }
     result.manifest.push_back(row);
   }
+}
+
+provision::ErrorCode failure_code(const Record& row) {
+  const std::string name = row["error"]["code"].get<std::string>();
+  for (auto* e = provision::error_table_begin(); e != provision::error_table_end(); ++e) {
+    if (e->name == name) return e->code;
+  }
+  return provision::ErrorCode::partial_failure;
 }
 
 void run(const NvsBatchOptions& options) {
@@ -81,6 +96,9 @@ void run(const NvsBatchOptions& options) {
   build_devices(options, plan, result);
   for (const auto& failure : plan.failures) result.manifest.push_back(failure_row(failure));
   result.failed += plan.failures.size();
+  // Durable once: every image and key file written above reaches the disk with one sync, before the manifests
+  // that list them (a manifest on disk means its files are too).
+  provision::sync_folder(options.outdir);
   std::stable_sort(result.manifest.begin(), result.manifest.end(),
                    [](const Record& a, const Record& b) { return a["line"].get<std::size_t>() < b["line"].get<std::size_t>(); });
 
@@ -107,9 +125,15 @@ void run(const NvsBatchOptions& options) {
   summary["failures"] = failures;
   espprov::emit(summary);
   if (result.failed > 0) {
-    std::cerr << fmt::format("espprov: error: {} of {} rows failed; first: {}\n", result.failed, rows,
-                             failures[0]["error"].get<std::string>());
-    std::exit(provision::exit_code_of(provision::ErrorCode::partial_failure));
+    // Exit code: all rows failed with one kind of error = that error's code; otherwise partial_failure. One line
+    // on stderr, however many rows failed alike (the manifest lists each).
+    std::set<std::string> kinds;
+    for (const auto& row : failures) kinds.insert(row["error"]["code"].get<std::string>());
+    int code = provision::exit_code_of(provision::ErrorCode::partial_failure);
+    if (result.failed == rows && kinds.size() == 1) code = provision::exit_code_of(failure_code(failures[0]));
+    std::cerr << fmt::format("espprov: error: {} of {} rows failed ({}); first: {}\n", result.failed, rows,
+                             fmt::join(kinds, ", "), failures[0]["error"]["message"].get<std::string>());
+    throw espprov::ExitWith{code};
   }
 }
 
@@ -123,7 +147,8 @@ void setup(CLI::App& app) {
       "  id,uuid,serial\n  dev001,6f1c2a9e-...,1001\n"
       "  espprov nvs-batch --definitions keys.csv --values devices.csv --id-column id --prefix line3 --outdir out\n"
       "writes out/line3-dev001.bin ... and out/line3-manifest.json/.csv. Bad rows are listed with their line and\n"
-      "column and the others are still built; exit 5 (partial_failure) when any row failed.\n"
+      "column and the others are still built; exit 5 (partial_failure) when some rows failed, the error's own\n"
+      "code when every row failed alike. The files are made durable once, at the end, before the manifests.\n"
       "  --encrypt --keys nvs_keys.bin   one key partition for all; --encrypt --keys-per-device: <prefix>-<id>-keys.bin");
   sub->add_option("--definitions", options->definitions, "Key definitions CSV (key,type,encoding[,value])")
       ->required();

@@ -6,11 +6,14 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <chrono>
+#include <cmath>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <set>
 
 #include "command.hpp"
+#include "provision/ca.hpp"
 #include "provision/files.hpp"
 #include "provision/workflow.hpp"
 #include "provision_options.hpp"
@@ -33,7 +36,7 @@ class Output {
   void device_done(const Record& record) {
     records_.push_back(record);
     auto& options = espprov::output_options();
-    Record shown = options.redact ? provision::redact(record) : record;
+    Record shown = espprov::shown_record(record, true);
     if (options.format == "csv") {
       if (!header_done_) std::cout << provision::csv_header(kCsvColumns);
       header_done_ = true;
@@ -87,27 +90,59 @@ int exit_code_of(const std::vector<Record>& records, std::string& summary) {
   }
   std::size_t failed = 0;
   for (auto& [name, count] : failures) failed += static_cast<std::size_t>(count);
-  summary = fmt::format("espprov: provisioned {} of {} device(s)", records.size() - failed, records.size());
+  summary = fmt::format("provisioned {} of {} device(s)", records.size() - failed, records.size());
   if (failed > 0) summary += fmt::format("; failed:{}", failed_list);
   if (failed == 0) return 0;
   if (failures.size() == 1 && failed == records.size()) return code;
   return provision::exit_code_of(provision::ErrorCode::partial_failure);
 }
 
-// Warnings (a port without modem lines, ...) reach stderr once per device whatever --progress says, except none;
-// with ndjson they stay events.
+// Warnings (a port without modem lines, ...) reach stderr once per run (not once per board) whatever --progress
+// says, except none; with ndjson they stay events.
 provision::ProgressSink with_warnings(provision::ProgressSink inner) {
   const std::string mode = espprov::output_options().progress;
   auto seen = std::make_shared<std::set<std::string>>();
   return [inner = std::move(inner), mode, seen](const provision::ProgressEvent& e) {
     if (e.message.rfind("warning: ", 0) == 0 && mode != "ndjson") {
-      if (mode != "none" && seen->insert(e.device + e.message).second) {
+      // The same warning for another board (its port named in it) is the same warning.
+      std::string key = e.message;
+      for (std::size_t at = 0; !e.device.empty() && (at = key.find(e.device)) != std::string::npos;) {
+        key.replace(at, e.device.size(), "<port>");
+      }
+      if (mode != "none" && seen->insert(key).second) {
         std::cerr << "espprov: " << (e.device.empty() ? "" : e.device + ": ") << e.message << '\n';
       }
       return;
     }
     if (inner) inner(e);
   };
+}
+
+// Two jobs on one port would fight over the same board.
+void require_distinct_ports(const std::vector<std::string>& ports) {
+  std::set<std::string> seen;
+  for (const auto& port : ports) {
+    std::error_code ec;
+    auto canonical = std::filesystem::weakly_canonical(port, ec);
+    const std::string key = ec ? port : canonical.string();
+    if (!seen.insert(key).second) {
+      throw provision::Error(provision::ErrorCode::usage,
+                             fmt::format("port: {} is given twice (--port or --ports); each board once", port), "port");
+    }
+  }
+}
+
+// Pre-flight: the CA answers its health request over verified TLS before any board is reset, so that a CA that is
+// down or a wrong --ca-bundle stops the run with no board half-done.
+void check_ca_reachable(const provision::ca::ClientOptions& ca) {
+  provision::ca::ClientOptions quick = ca;
+  quick.retries = 0;
+  provision::ca::Client client(quick);
+  try {
+    (void)provision::ca::run_health(client);
+  } catch (const provision::Error& e) {
+    throw provision::Error(e.code(), fmt::format("pre-flight: {}; no board was touched", e.what()), e.field());
+  }
 }
 
 void run(const espprov::ProvisionCliOptions& cli) {
@@ -143,6 +178,9 @@ void run(const espprov::ProvisionCliOptions& cli) {
     throw provision::Error(provision::ErrorCode::usage, "give the device with --port P (repeatable) or --ports 'GLOB'",
                            "port");
   }
+  require_distinct_ports(station.ports);
+  if (!cli.ledger.empty()) provision::require_writable_file_path(cli.ledger, "ledger");
+  if (options.ca) check_ca_reachable(*options.ca);
   station.jobs = cli.jobs;
   station.loop = cli.loop;
 
@@ -186,8 +224,16 @@ void run(const espprov::ProvisionCliOptions& cli) {
   std::string summary;
   int code = exit_code_of(output.records(), summary);
   auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::cerr << summary << fmt::format(" in {:.1f} s", seconds) << '\n';
-  if (stop.load() && code == 0) code = provision::exit_code_of(provision::ErrorCode::interrupted);
+  std::size_t failed = 0;
+  for (const auto& r : output.records()) failed += r.value("ok", false) ? 0 : 1;
+  espprov::report_summary(summary + fmt::format(" in {:.1f} s", seconds),
+                          Record{{"devices", output.records().size()},
+                                 {"provisioned", output.records().size() - failed},
+                                 {"failed", failed},
+                                 {"seconds", std::round(seconds * 10) / 10},
+                                 {"exit_code", code}});
+  // A signal that cut no board off (a station waiting for its next board) is a normal end: exit 0. A board cut
+  // off has an `interrupted` record, counted above like any failure.
   if (code != 0) throw espprov::ExitWith{code};
 }
 

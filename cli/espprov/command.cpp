@@ -3,8 +3,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <ctime>
 #include <fmt/format.h>
 #include <iostream>
+#include <map>
 #include <mutex>
 
 #include "progress_display.hpp"
@@ -44,7 +48,12 @@ void add_output_options(CLI::App& sub, bool with_progress) {
       ->check(CLI::IsMember({"json", "csv", "text"}))
       ->capture_default_str();
   sub.add_flag("--redact", options.redact, "Replace secrets (psk, passwords, private keys) with \"***\"");
+  if (sub.get_option_no_throw("--show-secrets") == nullptr) {
+    sub.add_flag("--show-secrets", options.show_secrets,
+                 "Print secrets in csv/text output and in final records (JSON between pipe steps always has them)");
+  }
   if (with_progress) {
+    sub.preparse_callback([name = sub.get_name()](std::size_t) { output_options().command = name; });
     sub.add_option("--progress", options.progress,
                    "Progress on stderr: auto (live on a terminal, lines otherwise), plain, ndjson, none")
         ->check(CLI::IsMember({"auto", "plain", "ndjson", "none"}))
@@ -66,6 +75,12 @@ provision::Record read_input_record(const std::string& in) {
   return record;
 }
 
+provision::Record shown_record(const provision::Record& record, bool final_record) {
+  const auto& options = output_options();
+  const bool hide = options.redact || (!options.show_secrets && (final_record || options.format != "json"));
+  return hide ? provision::redact(record) : record;
+}
+
 void emit(provision::Record record) {
   auto& options = output_options();
   if (!record.contains("ok")) {
@@ -74,7 +89,7 @@ void emit(provision::Record record) {
     provision::merge_into(ordered, record);
     record = std::move(ordered);
   }
-  if (options.redact) record = provision::redact(record);
+  record = shown_record(record);
   if (options.format == "csv") {
     auto columns = provision::csv_columns({record});
     std::cout << provision::csv_header(columns) << provision::csv_row(record, columns);
@@ -90,7 +105,7 @@ void emit_many(const std::vector<provision::Record>& records) {
   auto& options = output_options();
   std::vector<provision::Record> shown;
   shown.reserve(records.size());
-  for (const auto& r : records) shown.push_back(options.redact ? provision::redact(r) : r);
+  for (const auto& r : records) shown.push_back(shown_record(r));
   if (options.format == "csv") {
     auto columns = provision::csv_columns(shown);
     std::cout << provision::csv_header(columns);
@@ -103,6 +118,32 @@ void emit_many(const std::vector<provision::Record>& records) {
   std::cout.flush();
 }
 
+namespace {
+
+std::string utc_now_rfc3339_ms() {
+  const auto now = std::chrono::system_clock::now();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  std::tm utc{};
+  ::gmtime_r(&seconds, &utc);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
+                     utc.tm_hour, utc.tm_min, utc.tm_sec, ms);
+}
+
+// The library's layer name ("loader") is not a step the user knows: the subcommand run is.
+std::string user_step(const std::string& step) {
+  const auto& command = output_options().command;
+  return step == "loader" && !command.empty() && command != "provision" ? command : step;
+}
+
+const auto kStarted = std::chrono::steady_clock::now();
+
+double elapsed_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - kStarted).count();
+}
+
+}  // namespace
+
 provision::ProgressSink progress_sink() {
   std::string mode = output_options().progress;
   if (mode == "none") return {};
@@ -114,8 +155,10 @@ provision::ProgressSink progress_sink() {
   if (mode == "ndjson") {
     return [lock](const provision::ProgressEvent& e) {
       provision::Record event = provision::Record::object();
+      event["time"] = utc_now_rfc3339_ms();
+      event["elapsed_s"] = std::round(elapsed_s() * 1000) / 1000;
       event["device"] = e.device;
-      event["step"] = e.step;
+      event["step"] = user_step(e.step);
       event["state"] = provision::to_string(e.state);
       event["fraction"] = e.fraction;
       event["message"] = e.message;
@@ -123,12 +166,41 @@ provision::ProgressSink progress_sink() {
       std::cerr << provision::to_json_text(event) << '\n';
     };
   }
-  return [lock](const provision::ProgressEvent& e) {
-    if (e.state == provision::StepState::progress) return;  // plain mode: one line per step change
+  // plain: one line per step change, and one per 10 % of a step that reports its fraction (a flash write), so a
+  // log outside a terminal never goes silent for long.
+  auto shown_tenths = std::make_shared<std::map<std::string, int>>();
+  return [lock, shown_tenths](const provision::ProgressEvent& e) {
+    const std::string step = user_step(e.step);
+    const std::string prefix = e.device.empty() ? "" : e.device + " ";
     std::lock_guard guard(*lock);
-    std::cerr << fmt::format("{}{}: {}{}{}\n", e.device.empty() ? "" : e.device + " ", e.step,
-                             provision::to_string(e.state), e.message.empty() ? "" : " - ", e.message);
+    if (e.state == provision::StepState::progress) {
+      if (!(e.fraction > 0)) return;
+      const int tenths = static_cast<int>(e.fraction * 10 + 1e-9);
+      int& shown = (*shown_tenths)[prefix + step];
+      if (tenths <= shown) return;
+      shown = tenths;
+      std::cerr << fmt::format("{}{}: {}%{}{}\n", prefix, step, tenths * 10, e.message.empty() ? "" : " - ",
+                               e.message);
+      return;
+    }
+    if (e.state == provision::StepState::started) (*shown_tenths)[prefix + step] = 0;
+    std::cerr << fmt::format("{}{}: {}{}{}\n", prefix, step, provision::to_string(e.state),
+                             e.message.empty() ? "" : " - ", e.message);
   };
+}
+
+void report_summary(const std::string& text, const provision::Record& fields) {
+  if (output_options().progress == "ndjson") {
+    provision::Record event = provision::Record::object();
+    event["time"] = utc_now_rfc3339_ms();
+    event["elapsed_s"] = std::round(elapsed_s() * 1000) / 1000;
+    event["event"] = "summary";
+    provision::merge_into(event, fields);
+    event["message"] = text;
+    std::cerr << provision::to_json_text(event) << '\n';
+    return;
+  }
+  std::cerr << "espprov: " << text << '\n';
 }
 
 }  // namespace espprov

@@ -15,7 +15,11 @@ namespace espprov {
 struct OutputOptions {
   std::string format = "json";  // json | csv | text
   bool redact = false;          // secrets as "***"
+  // Final records (provision; csv and text output) carry secrets only with --show-secrets; JSON records between
+  // pipe steps keep them, since the next step needs them. The ledger and --save files always hold them.
+  bool show_secrets = false;
   std::string progress = "auto";  // auto | plain | ndjson | none (stderr)
+  std::string command;            // the subcommand run, named in progress events instead of a library layer
 };
 
 // Chosen once per run by the subcommand's flags; used for every record and for errors.
@@ -37,13 +41,19 @@ void add_input_option(CLI::App& sub, std::string& in);
 // error is passed on unchanged (same record, same exit code) instead of running this step.
 provision::Record read_input_record(const std::string& in);
 
+// The record as printed: secrets as "***" under --redact, and in csv/text output unless --show-secrets.
+provision::Record shown_record(const provision::Record& record, bool final_record = false);
+
 // Prints one record in the chosen format, with "ok": true first when the record has no "ok" yet.
 void emit(provision::Record record);
 // Prints several records: json = one object per line (NDJSON), csv = one header + rows, text = blocks.
 void emit_many(const std::vector<provision::Record>& records);
 
-// Progress on stderr per --progress: plain lines, NDJSON events, or nothing. Never prints secrets.
+// Progress on stderr per --progress: plain lines (step changes, every 10 % of a long step), NDJSON events (with
+// "time" and "elapsed_s"), or nothing. Never prints secrets.
 provision::ProgressSink progress_sink();
+// With --progress ndjson, one last event {"event":"summary",...} instead of a summary line of text.
+void report_summary(const std::string& text, const provision::Record& fields);
 
 // Thrown when the records are already printed and only the exit code remains (many devices, some failed).
 struct ExitWith {

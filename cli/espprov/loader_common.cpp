@@ -6,6 +6,7 @@
 
 #include "command.hpp"
 #include "port_filters.hpp"
+#include "provision/identity.hpp"
 
 namespace espprov {
 
@@ -79,10 +80,39 @@ provision::ProgressSink with_warnings(provision::ProgressSink inner) {
   };
 }
 
+// The record's MAC, when it names a board ("mac"); empty otherwise.
+std::string record_mac(const provision::Record& record) {
+  auto it = record.find("mac");
+  if (it == record.end() || !it->is_string() || it->get<std::string>().empty()) return {};
+  return provision::mac_colon(provision::parse_mac(it->get<std::string>()));
+}
+
+// Wraps `step` so that it runs only on the board the record names.
+provision::loader::SessionStep on_board(std::string expected_mac, std::string port,
+                                        provision::loader::SessionStep step) {
+  if (expected_mac.empty()) return step;
+  return [expected_mac, port, step](provision::loader::Loader& loader,
+                                    provision::Record& fields) -> boost::asio::awaitable<void> {
+    const std::string found = provision::mac_colon(co_await loader.read_mac());
+    if (found != expected_mac) {
+      throw provision::Error(provision::ErrorCode::wrong_board,
+                             fmt::format("the board on {} has MAC {}, but the input record is for {}; nothing was "
+                                         "done to it (connect that board, or run the pipe again for this one)",
+                                         port, found, expected_mac),
+                             "mac");
+    }
+    if (step) co_await step(loader, fields);
+  };
+}
+
 }  // namespace
 
 void run_loader_command(const LoaderFlags& flags, const provision::loader::SessionStep& step) {
-  auto record = read_input_record(flags.in);
+  run_loader_command(flags, read_input_record(flags.in), step);
+}
+
+void run_loader_command(const LoaderFlags& flags, provision::Record record,
+                        const provision::loader::SessionStep& step) {
   provision::loader::SessionOptions options;
   options.port = flags.port;
   options.baud = flags.baud;
@@ -101,7 +131,7 @@ void run_loader_command(const LoaderFlags& flags, const provision::loader::Sessi
     };
   }
   auto fields = provision::serial::run_blocking<provision::Record>(
-      [&]() { return provision::loader::run_session(options, step); });
+      [&]() { return provision::loader::run_session(options, on_board(record_mac(record), flags.port, step)); });
   provision::merge_into(record, fields);
   emit(record);
 }

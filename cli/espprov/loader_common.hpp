@@ -40,6 +40,10 @@ std::optional<provision::loader::ResetSequence> reset_sequence_of(const std::str
 
 // Reads --in, runs the session with `step`, merges and prints the record.
 void run_loader_command(const LoaderFlags& flags, const provision::loader::SessionStep& step);
+// The same with the input record already read (a step that also takes a file reads the record first, so that it
+// waits for the upstream step to finish writing that file). When the record names a board ("mac"), the board on
+// the port must be that board: Error(wrong_board) before the step touches it.
+void run_loader_command(const LoaderFlags& flags, provision::Record record, const provision::loader::SessionStep& step);
 
 // "0x3F0000" or "4128768"; throws Error(bad_input, field) naming the value.
 std::uint32_t parse_u32(const std::string& text, const std::string& field);

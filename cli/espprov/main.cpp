@@ -1,6 +1,7 @@
 // espprov: provision ESP32-family devices. Parses flags, runs one step of libprovision, prints records.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include "command.hpp"
@@ -14,12 +15,39 @@ int fail(const provision::Record& record, provision::ErrorCode code, const std::
   auto& options = espprov::output_options();
   std::cerr << "espprov: error: " << provision::escape_invalid_utf8(message) << '\n';
   if (options.format == "json") {
-    std::cout << provision::to_json_text(options.redact ? provision::redact(record) : record) << '\n';
+    std::cout << provision::to_json_text(espprov::shown_record(record)) << '\n';
   } else if (options.format == "csv") {
-    auto columns = provision::csv_columns({record});
-    std::cout << provision::csv_header(columns) << provision::csv_row(record, columns);
+    auto shown = espprov::shown_record(record);
+    auto columns = provision::csv_columns({shown});
+    std::cout << provision::csv_header(columns) << provision::csv_row(shown, columns);
   }
   return provision::exit_code_of(code);
+}
+
+// The subcommand closest to `typed` (edit distance at most 2, or a prefix), "" when none is close.
+std::string nearest_subcommand(const CLI::App& app, const std::string& typed) {
+  std::string best;
+  std::size_t best_distance = 3;
+  for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    const std::string& name = sub->get_name();
+    if (name.rfind(typed, 0) == 0) return name;
+    std::vector<std::size_t> row(name.size() + 1);
+    for (std::size_t j = 0; j <= name.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= typed.size(); ++i) {
+      std::size_t diagonal = row[0];
+      row[0] = i;
+      for (std::size_t j = 1; j <= name.size(); ++j) {
+        std::size_t above = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (typed[i - 1] == name[j - 1] ? 0 : 1)});
+        diagonal = above;
+      }
+    }
+    if (row[name.size()] < best_distance) {
+      best_distance = row[name.size()];
+      best = name;
+    }
+  }
+  return best;
 }
 
 }  // namespace
@@ -29,11 +57,24 @@ int main(int argc, char** argv) {
       "espprov: turn a blank ESP32-family board into a known, trusted, connected device.\n"
       "Each subcommand is one step and prints a JSON device record on stdout; chain steps with --in -:\n"
       "  espprov mac --mac A0B1C2D3E4F5 | espprov uuid --in - | espprov psk --in -\n"
-      "Progress goes to stderr. Exit codes are listed in README.md (0 = ok).",
+      "Progress goes to stderr. Exit codes: espprov help exit-codes (0 = ok).",
       "espprov"};
   app.set_version_flag("--version", std::string(provision::kVersion));
   app.require_subcommand(1);
   espprov::setup_all_commands(app);
+  if (argc < 2) {  // no arguments: the usage, not an error record
+    std::cerr << app.help();
+    return provision::exit_code_of(provision::ErrorCode::usage);
+  }
+  const bool known = !app.get_subcommands([&](const CLI::App* sub) { return sub->check_name(argv[1]); }).empty();
+  if (argv[1][0] != '-' && !known) {
+    const std::string typed = argv[1];
+    const std::string near = nearest_subcommand(app, typed);
+    provision::Error error(provision::ErrorCode::usage,
+                           fmt::format("'{}' is not an espprov subcommand{}", typed,
+                                       near.empty() ? "; see espprov --help" : "; did you mean '" + near + "'?"));
+    return fail(provision::error_record(error), error.code(), error.what());
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

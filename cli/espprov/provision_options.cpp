@@ -33,10 +33,11 @@ void add_provision_options(CLI::App& sub, ProvisionCliOptions& o) {
       "  espprov provision --port /dev/ttyUSB0 --ssid Factory --password-file wifi.txt --ca-url https://ca:8443 \\\n"
       "    --ca-cert device-ca.pem\n"
       "Many at once, one NDJSON line per device as it finishes, summary on stderr:\n"
-      "  espprov provision --ports '/dev/ttyUSB*' --jobs 8 --ssid Factory --password-file wifi.txt --ca-url ... \\\n"
-      "    --ca-cert device-ca.pem\n"
+      "  espprov provision --ports '/dev/ttyUSB*' --jobs 8 --ssid Factory --password-file wifi.txt \\\n"
+      "    --ca-url https://ca:8443 --ca-cert device-ca.pem\n"
       "Station mode (swap boards; Ctrl-C stops after the current step):\n"
-      "  espprov provision --port /dev/ttyUSB0 --loop ... --format csv >> devices.csv\n"
+      "  espprov provision --port /dev/ttyUSB0 --loop --ssid Factory --password-file wifi.txt \\\n"
+      "    --ca-url https://ca:8443 --ca-cert device-ca.pem --format csv >> devices.csv\n"
       "Change only WiFi on a provisioned device (keeps its credentials):\n"
       "  espprov provision --port /dev/ttyUSB0 --wifi-only --ssid NewNet --password-file new.txt\n"
       "Legacy layout (the old tool's partition): --nvs-offset 0xA20000 --nvs-size 0x10000\n"
@@ -44,7 +45,11 @@ void add_provision_options(CLI::App& sub, ProvisionCliOptions& o) {
       "re-running on a device that stopped half-way resumes with the same uuid, psk, key and certificate.\n"
       "The WiFi password may come from --password-file or $ESPPROV_WIFI_PASSWORD instead of the command line;\n"
       "the CA token from --token-file or $ESPPROV_CA_TOKEN; a PSK from --psk-file or $ESPPROV_PSK. Secret files:\n"
-      "the first line, without its line end, is the secret. Exit codes: README.md.");
+      "the first line, without its line end, is the secret. Exit codes: espprov help exit-codes.\n"
+      "Printed records leave secrets out (psk, device_key, password as \"***\") unless --show-secrets; the ledger\n"
+      "and --save FILE keep them. Without a CA, say so: --no-ca.\n"
+      "Before any board is touched: the flags, the WiFi password's form, the CA (reachable, its certificate\n"
+      "pinned by --ca-cert or the ledger), duplicated ports, and the --save and --ledger folders are checked.");
   sub.add_option("--port", o.ports, "Serial port (repeatable): /dev/ttyUSB0, socket://host:port, rfc2217://host:port");
   sub.add_option("--ports", o.port_globs,
                  "Glob of ports, e.g. '/dev/ttyUSB*' (quote it), or auto: every ESP-looking USB serial port "
@@ -73,7 +78,8 @@ void add_provision_options(CLI::App& sub, ProvisionCliOptions& o) {
   sub.add_option("--scheme", o.scheme, "UUID derivation: seed (legacy tool) or rfc9562")
       ->check(CLI::IsMember({"seed", "rfc9562"}))->capture_default_str();
 
-  sub.add_option("--ca-url", o.ca_url, "Certificate Authority, e.g. https://ca.example:8443 (none = no registration)");
+  sub.add_option("--ca-url", o.ca_url, "Certificate Authority, e.g. https://ca.example:8443 (required, or --no-ca)");
+  sub.add_flag("--no-ca", o.no_ca, "Provision without a CA: no certificate (the board then has only its PSK)");
   sub.add_option("--token-file", o.token_file, "File holding the CA's bearer token");
   sub.add_option("--ca-bundle", o.ca_bundle, "PEM roots to verify the CA's TLS certificate (default: system store)");
   sub.add_option("--ca-cert", o.ca_cert, "PEM CA certificate(s) device certificates must chain to (espprov-ca: ca.pem)");
@@ -183,6 +189,14 @@ provision::workflow::ProvisionOptions to_provision_options(const ProvisionCliOpt
     wifi.open = cli.open;
     provision::wifi::validate(wifi);
     o.wifi = wifi;
+  }
+  // A board without a certificate is provisioned only when the operator says so.
+  if (!cli.wifi_only && cli.ca_url.empty() == !cli.no_ca) {
+    throw Error(ErrorCode::usage,
+                cli.no_ca ? "ca_url: --ca-url and --no-ca contradict each other; drop one"
+                          : "ca_url: give --ca-url https://CA[:port] (with --ca-cert), or --no-ca to provision "
+                            "without a certificate",
+                "ca_url");
   }
   return o;
 }

@@ -32,6 +32,7 @@ struct ProvisionCliOptions {
   // CA
   std::string ca_url, token_file, ca_bundle, ca_cert, key_source = "station";
   bool allow_insecure_http = false, trust_ca_response = false, accept_new_ca = false;
+  bool no_ca = false;  // an explicit choice: provision without a certificate
   int ca_retries = 3;
   double ca_timeout_s = 30;
   bool no_pop = false;

@@ -17,6 +17,13 @@ void write_file_atomic(const std::filesystem::path& path, std::span<const std::u
                        FileMode mode = FileMode::shared);
 void write_file_atomic(const std::filesystem::path& path, std::string_view text, FileMode mode = FileMode::shared);
 
+// Many files at once (nvs-batch): each still goes through a temporary file and a rename, but is not flushed on
+// its own; sync_folder() then makes everything written so far durable with one filesystem sync and one fsync of
+// the folder. Until then a crash may leave some of these files empty or missing, never half of one.
+void write_file_atomic_deferred(const std::filesystem::path& path, std::span<const std::uint8_t> bytes,
+                                FileMode mode = FileMode::shared);
+void sync_folder(const std::filesystem::path& folder);
+
 // Checks, before any work whose result it will hold, that `path` can become a file: not a folder, its folder
 // exists and is writable. Throws Error(io, `field`) naming the path and what to do.
 void require_writable_file_path(const std::filesystem::path& path, std::string_view field);

@@ -54,6 +54,7 @@ struct BatchFailure {
   std::size_t line = 0;
   std::string column;   // the key (column) at fault, empty for a whole-row problem
   std::string message;
+  ErrorCode code = ErrorCode::bad_input;  // what kind of failure (nvs_limit, io, ...), for exit codes and records
 };
 
 struct BatchPlan {

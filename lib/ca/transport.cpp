@@ -33,7 +33,8 @@ Error unreachable(const CaUrl& url, std::string_view what, const boost::system::
                   std::chrono::milliseconds limit) {
   if (ec == beast::error::timeout) {
     return Error(ErrorCode::ca_unreachable,
-                 fmt::format("the CA at {} did not {} within {} ms; check that it runs, or raise --timeout-ms",
+                 fmt::format("the CA at {} did not {} within {} ms; check that it runs, or raise the CA timeout "
+                             "(provision --ca-timeout SECONDS; ca-register, ca-test --timeout-ms)",
                              url.origin(), what, limit.count()),
                  "ca_url");
   }

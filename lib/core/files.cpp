@@ -26,6 +26,9 @@ std::string temp_name(const std::filesystem::path& path) {
   return fmt::format("{}.tmp-{:08x}", path.string(), rd());
 }
 
+void write_file_atomic_impl(const std::filesystem::path& path, std::span<const std::uint8_t> bytes, FileMode mode,
+                            bool flush);
+
 }  // namespace
 
 void require_writable_file_path(const std::filesystem::path& path, std::string_view field) {
@@ -49,6 +52,31 @@ void require_writable_file_path(const std::filesystem::path& path, std::string_v
 }
 
 void write_file_atomic(const std::filesystem::path& path, std::span<const std::uint8_t> bytes, FileMode mode) {
+  write_file_atomic_impl(path, bytes, mode, true);
+}
+
+void write_file_atomic_deferred(const std::filesystem::path& path, std::span<const std::uint8_t> bytes,
+                                FileMode mode) {
+  write_file_atomic_impl(path, bytes, mode, false);
+}
+
+void sync_folder(const std::filesystem::path& folder) {
+  int fd = ::open(folder.empty() ? "." : folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) fail(folder, "cannot open the folder");
+  // syncfs: the data and metadata of every file written into this filesystem, in one call; then the folder.
+  if (::syncfs(fd) != 0 || ::fsync(fd) != 0) {
+    int saved = errno;
+    ::close(fd);
+    errno = saved;
+    fail(folder, "cannot flush the folder");
+  }
+  ::close(fd);
+}
+
+namespace {
+
+void write_file_atomic_impl(const std::filesystem::path& path, std::span<const std::uint8_t> bytes, FileMode mode,
+                            bool flush) {
   const std::string tmp = temp_name(path);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, static_cast<mode_t>(mode));
   if (fd < 0) fail(path, "cannot create a temporary file next to");
@@ -67,7 +95,7 @@ void write_file_atomic(const std::filesystem::path& path, std::span<const std::u
     }
     written += static_cast<std::size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+  if ((flush && ::fsync(fd) != 0) || ::close(fd) != 0) {
     int saved = errno;
     ::unlink(tmp.c_str());
     errno = saved;
@@ -80,6 +108,8 @@ void write_file_atomic(const std::filesystem::path& path, std::span<const std::u
     fail(path, "cannot rename the temporary file onto");
   }
 }
+
+}  // namespace
 
 void write_file_atomic(const std::filesystem::path& path, std::string_view text, FileMode mode) {
   write_file_atomic(path, std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()), mode);

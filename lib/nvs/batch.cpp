@@ -122,8 +122,8 @@ BatchPlan plan_batch(std::string_view definitions_csv, std::string_view values_c
   for (std::size_t r = 1; r < rows.size(); ++r) {
     const CsvRow& row = rows[r];
     const std::string id = id_index ? (*id_index < row.fields.size() ? row.fields[*id_index] : "") : std::to_string(r);
-    auto fail = [&](std::string column, std::string message) {
-      plan.failures.push_back(BatchFailure{id, row.line, std::move(column), std::move(message)});
+    auto fail = [&](std::string column, std::string message, ErrorCode code = ErrorCode::bad_input) {
+      plan.failures.push_back(BatchFailure{id, row.line, std::move(column), std::move(message), code});
     };
     const std::size_t failures_before = plan.failures.size();
     if (row.fields.size() != header.fields.size()) {
@@ -159,7 +159,8 @@ BatchPlan plan_batch(std::string_view definitions_csv, std::string_view values_c
         }
         device.content.add(current_namespace, definition.name, std::move(value));
       } catch (const Error& error) {
-        fail(definition.name, fmt::format("values line {}, column '{}': {}", row.line, definition.name, error.what()));
+        fail(definition.name, fmt::format("values line {}, column '{}': {}", row.line, definition.name, error.what()),
+             error.code());
       }
     }
     if (plan.failures.size() == failures_before) plan.devices.push_back(std::move(device));

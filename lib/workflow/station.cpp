@@ -171,9 +171,13 @@ std::vector<std::string> expand_port_glob(const std::string& pattern) {
   }
   ::globfree(&matches);
   if (out.empty()) {
+    // Suggest the usual patterns the user did not give (USB-UART bridges, then USB CDC / USB-Serial/JTAG).
+    std::string others;
+    for (const char* usual : {"/dev/ttyUSB*", "/dev/ttyACM*"}) {
+      if (pattern != usual) others += std::string(others.empty() ? "" : " or ") + "--ports '" + usual + "'";
+    }
     throw Error(ErrorCode::bad_input,
-                "ports: no port matches '" + pattern + "'; are the boards plugged in? (try --ports '/dev/ttyUSB*')",
-                "ports");
+                "ports: no port matches '" + pattern + "'; are the boards plugged in? (try " + others + ")", "ports");
   }
   std::sort(out.begin(), out.end());
   return out;

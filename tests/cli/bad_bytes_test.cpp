@@ -74,7 +74,7 @@ TEST_CASE("nvs-build --in checks each record field as a flag would, and writes n
 
 TEST_CASE("provision --save naming a folder fails before any board is touched", "[cli][bad_bytes]") {
   TempDir temp;
-  auto result = espprov({"provision", "--port", (temp / "no-such-port").string(), "--no-wifi", "--save",
+  auto result = espprov({"provision", "--port", (temp / "no-such-port").string(), "--no-wifi", "--no-ca", "--save",
                          temp.path().string(), "--ledger", (temp / "l.db").string()});
   auto record = error_of(result, ErrorCode::io);
   CHECK(record["error"]["field"] == "save");

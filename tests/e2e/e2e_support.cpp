@@ -106,8 +106,15 @@ std::vector<std::string> provision_argv(const CaRun* ca, const std::string& ledg
     argv.insert(argv.end(), {"--ca-url", ca->url(), "--ca-bundle", ca->ca_cert(), "--ca-cert", ca->ca_cert(),
                              "--token-file", ca->token_file()});
   }
-  bool wifi_given = false;
-  for (const auto& a : extra) wifi_given |= a == "--ssid" || a == "--no-wifi";
+  bool wifi_given = false, ca_given = ca != nullptr, wifi_only = false;
+  for (const auto& a : extra) {
+    wifi_given |= a == "--ssid" || a == "--no-wifi";
+    ca_given |= a == "--ca-url" || a == "--no-ca";
+    wifi_only |= a == "--wifi-only";
+  }
+  if (!ca_given && !wifi_only) argv.push_back("--no-ca");
+  // These tests compare the printed psk with the flash and the ledger; a station prints it only when asked.
+  argv.push_back("--show-secrets");
   if (!wifi_given) argv.insert(argv.end(), {"--ssid", kLabSsid, "--password", kLabPassword});
   argv.insert(argv.end(), extra.begin(), extra.end());
   return argv;

@@ -49,7 +49,8 @@ class CaRun {
 // The records espprov printed on stdout (NDJSON).
 std::vector<nlohmann::json> records(const test_support::ProcessResult& result);
 
-// espprov provision against the simulator and the CA: the flags every run needs.
+// espprov provision against the simulator and the CA: the flags every run needs (--no-ca when neither `ca` nor
+// --ca-url is given, and --show-secrets).
 std::vector<std::string> provision_argv(const CaRun* ca, const std::string& ledger,
                                         const std::vector<std::string>& ports, std::vector<std::string> extra = {});
 

@@ -1,6 +1,8 @@
 // mfg_gen-style batch: one image per values row; bad rows named by line and column, good rows still built.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "provision/error.hpp"
 #include "provision/files.hpp"
 #include "provision/nvs_csv.hpp"
@@ -84,4 +86,26 @@ TEST_CASE("espprov nvs-batch writes one image per good row, a manifest, and exit
   CHECK(manifest[0]["id"] == "d1");
   CHECK(manifest[1]["ok"] == false);
   CHECK(std::filesystem::exists(out / "line3-manifest.csv"));
+}
+
+TEST_CASE("espprov nvs-batch: every row failing alike exits with that error's code, one stderr line, error objects",
+          "[nvs][batch][cli]") {
+  test_support::TempDir temp;
+  provision::write_file_atomic(temp / "keys.csv", std::string(kDefinitions));
+  std::string values = "id,uuid,serial\n";
+  for (int i = 0; i < 100; ++i) values += "d" + std::to_string(i) + ",u,not-a-number\n";
+  provision::write_file_atomic(temp / "devices.csv", values);
+  const auto result = test_support::run_process(
+      {test_support::bin_path("espprov").string(), "nvs-batch", "--definitions", (temp / "keys.csv").string(),
+       "--values", (temp / "devices.csv").string(), "--id-column", "id", "--outdir", (temp / "out").string(),
+       "--size", "0x3000"});
+  INFO(result.err);
+  CHECK(result.exit_code == provision::exit_code_of(provision::ErrorCode::bad_input));
+  const auto summary = Record::parse(result.out);
+  CHECK(summary["failed"] == 100);
+  CHECK(summary["failures"][0]["error"]["code"] == "bad_input");
+  CHECK(summary["failures"][0]["error"]["field"] == "serial");
+  CHECK(summary["failures"][0]["error"]["message"].get<std::string>().find("line 2") != std::string::npos);
+  // One line on stderr, not one per row.
+  CHECK(std::count(result.err.begin(), result.err.end(), '\n') == 1);
 }
