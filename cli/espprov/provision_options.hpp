@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "mqtt_options.hpp"
 #include "provision/workflow.hpp"
 
 namespace espprov {
@@ -40,6 +41,8 @@ struct ProvisionCliOptions {
   std::string ssid, password, password_file;
   bool open = false, no_wifi = false, wifi_only = false;
   double connect_timeout_s = 20;
+  // MQTT connectivity step
+  MqttCliOptions mqtt;
 };
 
 void add_provision_options(CLI::App& sub, ProvisionCliOptions& options);
