@@ -63,6 +63,8 @@ struct PublishState {
 struct CollectState {
   bool connected = false;
   std::string topic;
+  std::string then_topic;
+  std::string then_payload;
   std::vector<std::string> messages;
 };
 
@@ -170,10 +172,20 @@ bool publish(const Broker& broker, const std::string& ca_file, const OperatorCre
 
 std::vector<std::string> collect(const Broker& broker, const std::string& ca_file,
                                  const OperatorCredential& credential, const std::string& topic, double seconds,
-                                 std::size_t stop_after) {
+                                 std::size_t stop_after, const std::string& then_topic,
+                                 const std::string& then_payload) {
   Session session("espprov-test-sub-" + std::to_string(::getpid()));
   CollectState state;
   state.topic = topic;
+  state.then_topic = then_topic;
+  state.then_payload = then_payload;
+  mosquitto_subscribe_v5_callback_set(session.mosq, [](struct mosquitto* m, void* self, int, int, const int*,
+                                                       const mosquitto_property*) {
+    auto& s = *static_cast<CollectState*>(self);
+    if (s.then_topic.empty()) return;
+    mosquitto_publish_v5(m, nullptr, s.then_topic.c_str(), static_cast<int>(s.then_payload.size()),
+                         s.then_payload.data(), 1, false, nullptr);
+  });
   mosquitto_user_data_set(session.mosq, &state);
   mosquitto_connect_v5_callback_set(session.mosq, [](struct mosquitto* m, void* self, int rc, int, const mosquitto_property*) {
     auto& s = *static_cast<CollectState*>(self);

@@ -52,8 +52,11 @@ bool publish(const Broker& broker, const std::string& ca_file, const OperatorCre
              const std::string& topic, const std::string& payload);
 
 // Subscribes to `topic` with `credential` and collects what arrives for `seconds`, or until `stop_after` messages.
+// With `then_topic`, publishes `then_payload` there once the subscription is acknowledged (a command whose answer
+// is awaited).
 std::vector<std::string> collect(const Broker& broker, const std::string& ca_file,
                                  const OperatorCredential& credential, const std::string& topic, double seconds,
-                                 std::size_t stop_after);
+                                 std::size_t stop_after, const std::string& then_topic = "",
+                                 const std::string& then_payload = "");
 
 }  // namespace mqtt_test
