@@ -200,3 +200,25 @@ TEST_CASE("mqtt: with the broker down the step fails with mqtt_network (82) and 
   CHECK(out[0]["error"]["code"] == "mqtt_network");
   CHECK(out[0]["error"]["message"].get<std::string>().find("could not reach the broker") != std::string::npos);
 }
+
+TEST_CASE("mqtt: nvs-build --mqtt-url writes the mqtt_url key; a plain mqtt:// URL is refused naming the field",
+          "[e2e][mqtt][nvs]") {
+  TempDir dir;
+  const std::string espprov = test_support::bin_path("espprov").string();
+  const std::string record = R"({"uuid":"04e4822c-719e-45b0-b360-7e2819faca53","psk":")" + std::string(64, 'a') +
+                             R"(","mac":"A0:B1:C2:D3:E4:F5"})";
+  const auto image = (dir / "creds.bin").string();
+  auto built = run_process({espprov, "nvs-build", "--in", "-", "--out", image, "--mqtt-url", "mqtts://broker.lan:8884"},
+                           record);
+  INFO(built.err);
+  REQUIRE(built.exit_code == 0);
+  auto dumped = run_process({espprov, "nvs-dump", image});
+  INFO(dumped.err);
+  CHECK(dumped.out.find("mqtts://broker.lan:8884") != std::string::npos);
+  auto refused = run_process({espprov, "nvs-build", "--in", "-", "--out", (dir / "bad.bin").string(), "--mqtt-url",
+                              "mqtt://broker.lan:1883"},
+                             record);
+  CHECK(refused.exit_code != 0);
+  CHECK(refused.err.find("mqtt_url") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir / "bad.bin"));
+}
