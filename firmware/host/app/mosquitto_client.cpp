@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <memory>
 
 namespace sim {
 namespace {
@@ -53,6 +54,7 @@ MosquittoClient::MosquittoClient() { library_ready(); }
 MosquittoClient::~MosquittoClient() { close(); }
 
 void MosquittoClient::close() {
+  if (connect_thread_.joinable()) connect_thread_.join();
   if (!mosq_) return;
   if (connected_) {
     mosquitto_disconnect(mosq_);
@@ -93,20 +95,30 @@ void MosquittoClient::connect(const fw::MqttConnectConfig& config) {
   mosquitto_message_v5_callback_set(mosq_, &MosquittoClient::on_message);
   mosquitto_log_callback_set(mosq_, &MosquittoClient::on_log);
 
-  PemFolder pems;
-  if (!pems.ok()) return fail(fw::MqttFailure::other, "no private folder for the TLS files");
-  const std::string ca = pems.write("ca.pem", config.ca_cert_pem);
-  const std::string cert = pems.write("cert.pem", config.cert_pem);
-  const std::string key = pems.write("key.pem", config.key_pem);
+  auto pems = std::make_shared<PemFolder>();
+  if (!pems->ok()) return fail(fw::MqttFailure::other, "no private folder for the TLS files");
+  const std::string ca = pems->write("ca.pem", config.ca_cert_pem);
+  const std::string cert = pems->write("cert.pem", config.cert_pem);
+  const std::string key = pems->write("key.pem", config.key_pem);
   int rc = mosquitto_tls_set(mosq_, ca.c_str(), nullptr, cert.c_str(), key.c_str(), nullptr);
   if (rc != MOSQ_ERR_SUCCESS) return fail(fw::MqttFailure::tls, std::string("TLS setup: ") + mosquitto_strerror(rc));
-  // Loopback only in the simulator, so the blocking connect (TCP and TLS handshake) returns at once.
-  rc = mosquitto_connect(mosq_, config.host.c_str(), config.port, config.keepalive_s);
+  connect_done_ = false;
+  connect_thread_ = std::thread([this, pems, host = config.host, port = config.port, keepalive = config.keepalive_s] {
+    connect_rc_ = mosquitto_connect(mosq_, host.c_str(), port, keepalive);
+    connect_errno_ = errno;
+    connect_done_ = true;  // the files go with `pems` when this thread ends
+  });
+}
+
+// Back on the simulator's thread: the connect's verdict; CONNACK and the rest come through mosquitto_loop.
+void MosquittoClient::finish_connect() {
+  connect_thread_.join();
+  const int rc = connect_rc_;
   if (rc == MOSQ_ERR_SUCCESS) return;
   if (rc == MOSQ_ERR_TLS || !tls_error_.empty()) {
     return fail(fw::MqttFailure::tls, tls_error_.empty() ? "TLS handshake failed" : tls_error_);
   }
-  if (rc == MOSQ_ERR_ERRNO) return fail(fw::MqttFailure::network, std::strerror(errno));
+  if (rc == MOSQ_ERR_ERRNO) return fail(fw::MqttFailure::network, std::strerror(connect_errno_));
   fail(fw::MqttFailure::network, mosquitto_strerror(rc));
 }
 
@@ -126,6 +138,10 @@ bool MosquittoClient::subscribe(const std::string& topic) {
 }
 
 void MosquittoClient::loop() {
+  if (connect_thread_.joinable()) {
+    if (!connect_done_) return;
+    finish_connect();
+  }
   if (!mosq_) return;
   in_callback_ = true;
   const int rc = mosquitto_loop(mosq_, 0, 8);

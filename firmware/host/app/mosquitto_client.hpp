@@ -3,10 +3,12 @@
 // queue until the session hands them to the core.
 #pragma once
 
+#include <atomic>
 #include <deque>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "fw/mqtt_client.hpp"
 
@@ -40,6 +42,7 @@ class MosquittoClient : public fw::MqttClient {
 
   void fail(fw::MqttFailure failure, const std::string& detail);
   void close();
+  void finish_connect();
 
   struct mosquitto* mosq_ = nullptr;
   bool connected_ = false;
@@ -47,6 +50,13 @@ class MosquittoClient : public fw::MqttClient {
   bool close_requested_ = false;
   bool reported_ = false;         // this attempt's failure was queued
   std::string tls_error_;  // the last OpenSSL error libmosquitto logged during this connection
+  // The blocking TCP connect and TLS handshake run on their own thread (joined in loop() once done, or in close()),
+  // so one board's handshake never stalls the simulator's other boards. libmosquitto touches the handle only from
+  // that thread until `connect_done_`.
+  std::thread connect_thread_;
+  std::atomic<bool> connect_done_{false};
+  int connect_rc_ = 0;
+  int connect_errno_ = 0;
   std::deque<fw::MqttEvent> events_;
 };
 
