@@ -106,6 +106,16 @@ TEST_CASE("mqtt: a freshly provisioned board connects with its certificate and i
   REQUIRE(checked.size() == 1);
   CHECK(checked[0]["mqtt"]["connected"] == true);
   CHECK(checked[0]["uuid"] == uuid);
+
+  // A claim on cmd moves the board to the claimed customer and location: it reconnects and publishes its birth there.
+  const std::string claimed = "customer/acme/location/hall-2/device/" + uuid + "/telemetry";
+  auto births = mqtt_test::collect(lab.broker, lab.ca.ca_cert(), lab.station, claimed, 10, 1, topic_of(uuid, "cmd"),
+                                   R"({"cmd":"claim","customer":"acme","location":"hall-2"})");
+  REQUIRE(births.size() == 1);
+  CHECK(json::parse(births[0])["type"] == "birth");
+  auto moved = at_then_event(board.port, "AT+MQTT?", 0ms);
+  REQUIRE(moved.data.size() == 1);
+  CHECK(moved.data[0].find(claimed) != std::string::npos);
 }
 
 TEST_CASE("mqtt: the broker's ACL refuses a board's publish to another device's topic",
