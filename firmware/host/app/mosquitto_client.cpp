@@ -102,6 +102,11 @@ void MosquittoClient::connect(const fw::MqttConnectConfig& config) {
   const std::string key = pems->write("key.pem", config.key_pem);
   int rc = mosquitto_tls_set(mosq_, ca.c_str(), nullptr, cert.c_str(), key.c_str(), nullptr);
   if (rc != MOSQ_ERR_SUCCESS) return fail(fw::MqttFailure::tls, std::string("TLS setup: ") + mosquitto_strerror(rc));
+  // TLS 1.2, as ESP-IDF's default mbedTLS build speaks: there a broker's refusal of the device's certificate ends
+  // the handshake itself (a fatal alert before Finished), so it is always reported as tls. With TLS 1.3 it would
+  // arrive after the handshake and could look like a dropped connection.
+  rc = mosquitto_tls_opts_set(mosq_, 1, "tlsv1.2", nullptr);
+  if (rc != MOSQ_ERR_SUCCESS) return fail(fw::MqttFailure::tls, std::string("TLS setup: ") + mosquitto_strerror(rc));
   connect_done_ = false;
   connect_thread_ = std::thread([this, pems, host = config.host, port = config.port, keepalive = config.keepalive_s] {
     connect_rc_ = mosquitto_connect(mosq_, host.c_str(), port, keepalive);
@@ -189,10 +194,11 @@ void MosquittoClient::on_connect(struct mosquitto*, void* self, int rc, int, con
 void MosquittoClient::on_disconnect(struct mosquitto*, void* self, int rc, const mosquitto_property*) {
   auto& client = *static_cast<MosquittoClient*>(self);
   if (!client.connected_) {
-    // Before CONNACK: a TLS alert (the broker refused the certificate) or a dropped connection.
-    const bool tls = !client.tls_error_.empty();
-    client.fail(tls ? fw::MqttFailure::tls : fw::MqttFailure::network,
-                tls ? client.tls_error_ : std::string(mosquitto_strerror(rc)));
+    // Before CONNACK, after the TCP connect: the broker refused the TLS session (PROTOCOL.md §8.4).
+    client.fail(fw::MqttFailure::tls, client.tls_error_.empty()
+                                          ? std::string("the broker closed the connection before CONNACK: ") +
+                                                mosquitto_strerror(rc)
+                                          : client.tls_error_);
     return;
   }
   client.connected_ = false;
