@@ -123,7 +123,16 @@ void MosquittoClient::finish_connect() {
   if (rc == MOSQ_ERR_TLS || !tls_error_.empty()) {
     return fail(fw::MqttFailure::tls, tls_error_.empty() ? "TLS handshake failed" : tls_error_);
   }
-  if (rc == MOSQ_ERR_ERRNO) return fail(fw::MqttFailure::network, std::strerror(connect_errno_));
+  if (rc == MOSQ_ERR_ERRNO) {
+    // The TCP connect itself failed: network. Anything else (a reset or a closed socket during the handshake) is
+    // the broker refusing the TLS session.
+    const int e = connect_errno_;
+    const bool tcp = e == ECONNREFUSED || e == EHOSTUNREACH || e == ENETUNREACH || e == ETIMEDOUT ||
+                     e == EADDRNOTAVAIL || e == ENETDOWN;
+    return fail(tcp ? fw::MqttFailure::network : fw::MqttFailure::tls,
+                tcp ? std::string(std::strerror(e))
+                    : std::string("the broker closed the connection during the TLS handshake: ") + std::strerror(e));
+  }
   fail(fw::MqttFailure::network, mosquitto_strerror(rc));
 }
 
