@@ -15,6 +15,7 @@ struct NvsBuildOptions {
   std::string size = "0x10000";
   int version = 2;
   std::string namespace_name = "provision";
+  std::string mqtt_url;  // --mqtt-url: sets the record's mqtt_url (credentials key mqtt_url)
   espprov::NvsKeyOptions keys;
 };
 
@@ -26,6 +27,13 @@ void run(const NvsBuildOptions& options) {
     throw Error(ErrorCode::usage, "give the content either as --csv FILE or as a device record with --in FILE", "in");
   }
   auto record = espprov::read_input_record(options.in);
+  if (!options.mqtt_url.empty()) {
+    if (!options.csv.empty()) {
+      throw Error(ErrorCode::usage, "mqtt-url: applies to a record (--in), not to --csv (add the key to the CSV)",
+                  "mqtt-url");
+    }
+    record["mqtt_url"] = options.mqtt_url;  // checked as the record's field when the content is made
+  }
   nvs::BuildOptions build;
   build.size_bytes = nvs::parse_size(options.size, "size");
   build.version = espprov::parse_nvs_version(options.version);
@@ -78,6 +86,8 @@ void setup(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--namespace", options->namespace_name, "Namespace for the record's credentials (1..15 chars)")
       ->capture_default_str();
+  sub->add_option("--mqtt-url", options->mqtt_url,
+                  "MQTT broker for the device, mqtts://HOST[:PORT] (key mqtt_url, PROTOCOL.md section 8)");
   espprov::add_nvs_key_options(*sub, options->keys);
   espprov::add_input_option(*sub, options->in);
   espprov::add_output_options(*sub);

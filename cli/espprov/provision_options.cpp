@@ -113,6 +113,7 @@ void add_provision_options(CLI::App& sub, ProvisionCliOptions& o) {
   add_reset_flags(sub, o.reset_sequence, o.connect_attempts);
   add_timeout_flags(sub, o.erase_timeout_s, o.first_packet_timeout_s);
   add_usb_filter_flags(sub, o.usb);
+  add_mqtt_options(sub, o.mqtt);
 }
 
 provision::workflow::ProvisionOptions to_provision_options(const ProvisionCliOptions& cli) {
@@ -150,6 +151,13 @@ provision::workflow::ProvisionOptions to_provision_options(const ProvisionCliOpt
   }
   o.station_key = provision::ca::parse_key_source(cli.key_source) == provision::ca::KeySource::station;
   o.register_pop = !cli.no_pop;
+  o.mqtt = to_connectivity_options(cli.mqtt, cli.ca_cert);
+  if (o.mqtt && (cli.ca_url.empty() || cli.no_wifi || cli.wifi_only)) {
+    throw Error(ErrorCode::usage,
+                "mqtt-url: the connectivity step needs a registered board on WiFi: give --ca-url and --ssid "
+                "(not --no-wifi or --wifi-only); for a provisioned board use espprov mqtt-check",
+                "mqtt-url");
+  }
 
   o.nvs_offset = static_cast<std::uint32_t>(provision::nvs::parse_size(cli.nvs_offset, "nvs_offset"));
   if (o.nvs_offset % 4096 != 0) {

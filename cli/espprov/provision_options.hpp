@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "port_filters.hpp"
+#include "mqtt_options.hpp"
 #include "provision/workflow.hpp"
 
 namespace espprov {
@@ -48,6 +49,8 @@ struct ProvisionCliOptions {
   int connect_attempts = 7;
   double erase_timeout_s = 0, first_packet_timeout_s = 0;
   UsbFilterFlags usb;
+  // MQTT connectivity step
+  MqttCliOptions mqtt;
 };
 
 void add_provision_options(CLI::App& sub, ProvisionCliOptions& options);

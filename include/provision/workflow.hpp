@@ -20,6 +20,7 @@
 #include "provision/identity.hpp"
 #include "provision/ledger.hpp"
 #include "provision/loader.hpp"
+#include "provision/mqtt_check.hpp"
 #include "provision/nvs.hpp"
 #include "provision/progress.hpp"
 #include "provision/record.hpp"
@@ -34,7 +35,7 @@ namespace asio = boost::asio;
 
 // The steps, in order; their names are the ledger's and the progress events' step names.
 inline constexpr const char* kSteps[] = {"connect", "chip",  "mac",  "identity", "ca-register", "nvs-build",
-                                         "flash",   "boot",  "wifi", "verify",   "pop-register"};
+                                         "flash",   "boot",  "wifi", "verify",   "connectivity", "pop-register"};
 
 // --before / --after, and how many reset + SYNC rounds before giving up.
 struct ResetOptions {
@@ -68,6 +69,9 @@ struct ProvisionOptions {
   std::chrono::milliseconds connect_timeout{20000};
   bool wifi_only = false;   // seed task 2: change WiFi, keep the credentials (no loader, no CA, no flash)
   bool register_pop = true; // read AT+POP? and register it with the CA for claiming
+  // MQTT (--mqtt-url): the URL goes into the credentials image (key mqtt_url) and the connectivity step runs after
+  // verify: the board connects to the broker with its certificate and the station sees its birth message.
+  std::optional<mqtt::ConnectivityOptions> mqtt;
 };
 
 // Where a device run reports; all optional.

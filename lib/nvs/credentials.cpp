@@ -5,6 +5,7 @@
 
 #include "provision/error.hpp"
 #include "provision/identity.hpp"
+#include "provision/mqtt.hpp"
 #include "provision/nvs.hpp"
 #include "provision/wifi_settings.hpp"
 
@@ -32,6 +33,8 @@ std::string password_value(std::string_view text) {
   return std::string(text);
 }
 
+std::string mqtt_url_value(std::string_view text) { return mqtt::parse_broker_url(text, "mqtt_url").text; }
+
 struct SchemaRow {
   std::string_view key;            // NVS key the firmware reads
   std::array<std::string_view, 2> record_fields;  // record fields, first present wins
@@ -40,7 +43,8 @@ struct SchemaRow {
 };
 
 // The contract with the firmware: these keys, in this order, all NUL-terminated strings.
-constexpr std::array<SchemaRow, 8> kCredentialsSchema{{
+// mqtt_url comes last, so an image without it is byte for byte what it was before the key existed.
+constexpr std::array<SchemaRow, 9> kCredentialsSchema{{
     {"uuid", {"uuid", ""}, true, uuid_value},
     {"psk", {"psk", ""}, true, psk_value},
     {"mac", {"mac", ""}, true, mac_value},
@@ -49,6 +53,7 @@ constexpr std::array<SchemaRow, 8> kCredentialsSchema{{
     {"ca_cert", {"ca_cert", ""}, false, as_is},
     {"wifi_ssid", {"wifi_ssid", ""}, false, ssid_value},
     {"wifi_password", {"wifi_password", ""}, false, password_value},
+    {"mqtt_url", {"mqtt_url", ""}, false, mqtt_url_value},
 }};
 
 const Record* find_field(const Record& record, const SchemaRow& row) {

@@ -129,7 +129,7 @@ Line classify(std::string_view line) {
 }
 
 bool is_unsolicited(const Line& line) {
-  return line.kind == LineKind::data && (line.name == "READY" || line.name == "WIFI");
+  return line.kind == LineKind::data && (line.name == "READY" || line.name == "WIFI" || line.name == "MQTT");
 }
 
 std::vector<std::string> parse_arguments(std::string_view text) {

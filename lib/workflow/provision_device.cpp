@@ -165,6 +165,12 @@ asio::awaitable<void> DeviceRun::configure_and_verify() {
     record_["fw_version"] = device.fw_version;
     record_["verified"] = true;
   });
+  if (options_.mqtt) {
+    co_await step("connectivity", [&]() -> asio::awaitable<void> {
+      auto connected = co_await mqtt::check_connectivity(*link_, *options_.mqtt, record_);
+      merge_into(record_, connected.fields());
+    });
+  }
   if (options_.ca && options_.register_pop && !options_.wifi_only && !record_.value("pop_registered", false)) {
     co_await step("pop-register", [&]() -> asio::awaitable<void> {
       std::string pop = co_await wifi::read_pop(*link_);
@@ -264,6 +270,7 @@ void DeviceRun::make_identity() {
   if (options_.ca && options_.station_key && text(record_, "device_key").empty()) {
     record_["device_key"] = ca::private_key_pem(ca::generate_key().get());
   }
+  if (options_.mqtt) record_["mqtt_url"] = options_.mqtt->broker.text;
   if (options_.wifi) {
     record_["wifi_ssid"] = options_.wifi->ssid;
     record_["wifi_password"] = options_.wifi->password;

@@ -69,6 +69,9 @@ void AtServer::handle_line(std::string_view line) {
     (this->*entry.run)(command.args);
     return;
   }
+  for (const auto& extension : extensions_) {
+    if (extension(command.name, command.args)) return;
+  }
   write_line("ERROR:unknown_command");
 }
 

@@ -9,6 +9,7 @@
 #include "fw/ble_provisioning.hpp"
 #include "fw/console_input.hpp"
 #include "fw/improv_server.hpp"
+#include "fw/mqtt_service.hpp"
 #include "fw/device_identity.hpp"
 #include "fw/nvs_store.hpp"
 #include "fw/partition_table.hpp"
@@ -29,6 +30,7 @@ struct Firmware::Impl {
   std::optional<ProvisioningService> service;
   std::optional<AtServer> at;
   std::optional<ImprovServer> improv;
+  std::optional<MqttService> mqtt;
   BleRadio* ble_radio = nullptr;
   std::optional<BleOptions> ble_options;
   std::optional<BleProvisioning> ble;
@@ -56,6 +58,7 @@ Firmware::~Firmware() = default;
 
 void Firmware::boot() {
   Impl& s = *impl_;
+  s.mqtt.reset();
   s.improv.reset();
   s.ble.reset();
   s.at.reset();
@@ -68,8 +71,10 @@ void Firmware::boot() {
   const auto fits = [&](const Partition& p) { return p.offset + std::uint64_t{p.size} <= s.platform.flash_size(); };
 
   Credentials credentials;
+  MqttSettings mqtt_settings;
   if (auto prov = find_nvs_partition(table, "prov"); prov && fits(*prov)) {
     credentials = read_credentials(s.platform, *prov, kCredentialsNamespace);
+    mqtt_settings = read_mqtt_settings(s.platform, *prov, kCredentialsNamespace);
   } else {
     s.log("no prov partition on this flash");
   }
@@ -93,6 +98,11 @@ void Firmware::boot() {
   s.improv.emplace(s.platform, *s.service, s.info);
   s.service->add_listener(&*s.at);
   s.service->add_listener(&*s.improv);
+  s.mqtt.emplace(s.platform, *s.service, store, std::move(mqtt_settings), s.info);
+  s.service->add_listener(&*s.mqtt);
+  s.at->add_extension([&s](const std::string& name, const std::vector<std::string>& args) {
+    return s.mqtt->handle_at(name, args);
+  });
   s.log("saved networks: " + std::to_string(s.service->saved_networks().size()));
   if (s.ble_radio) {
     s.ble.emplace(s.platform, *s.service, store, *s.ble_radio, *s.ble_options);
@@ -103,6 +113,12 @@ void Firmware::boot() {
     }
   }
   s.log("+READY");
+  // After a factory_reset sent on MQTT cmd (seed 002's unbind) the device waits to be provisioned, once.
+  if (store && store->get_u8(kMqttNamespace, kMqttUnbindKey).value_or(0) != 0) {
+    store->erase_key(kMqttNamespace, kMqttUnbindKey);
+    s.log("factory reset over MQTT: waiting for WiFi provisioning");
+    return;
+  }
   s.service->start_auto_connect();
 }
 
@@ -134,12 +150,17 @@ void Firmware::on_wifi_event(const WifiEvent& event) {
   if (impl_->service) impl_->service->on_wifi_event(event);
 }
 
+void Firmware::on_mqtt_event(const MqttEvent& event) {
+  if (impl_->mqtt) impl_->mqtt->on_event(event);
+}
+
 void Firmware::poll() {
   Impl& s = *impl_;
   if (s.console.in_frame() && s.platform.now_ms() - s.last_console_ms >= kFrameIdleTimeoutMs) {
     s.console.abandon_frame();
   }
   if (s.service) s.service->poll();
+  if (s.mqtt) s.mqtt->poll();
   if (s.ble) s.ble->poll();
 }
 

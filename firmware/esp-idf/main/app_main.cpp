@@ -33,6 +33,7 @@ extern "C" void app_main(void) {
     xSemaphoreTakeRecursive(core_lock, portMAX_DELAY);
     if (received > 0) firmware.on_console_bytes(std::string_view(buffer, received));
     while (auto event = platform.next_wifi_event()) firmware.on_wifi_event(*event);
+    while (auto event = platform.next_mqtt_event()) firmware.on_mqtt_event(*event);
     if (auto pressed = button.changed()) firmware.on_button(*pressed);
     firmware.poll();
     xSemaphoreGiveRecursive(core_lock);

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "freertos/FreeRTOS.h"
+#include "esp_mqtt.hpp"
 #include "freertos/queue.h"
 #include "fw/platform.hpp"
 
@@ -38,12 +39,16 @@ class EspPlatform : public fw::Platform {
   std::vector<fw::ScanResult> wifi_scan() override;
   void wifi_connect(const std::string& ssid, const std::string& password) override;
   void wifi_disconnect() override;
+  fw::MqttClient* mqtt_client() override { return &mqtt_; }
+  // The next queued MQTT event, if any.
+  std::optional<fw::MqttEvent> next_mqtt_event() { return mqtt_.next_event(); }
 
  private:
   static void on_wifi_event(void* self, const char* base, std::int32_t id, void* data);
   void queue_event(const fw::WifiEvent& event);
 
   QueueHandle_t events_ = nullptr;
+  EspMqtt mqtt_;
   std::optional<fw::BootMode> restart_mode_;
   // Set while the core cancels an attempt or link: the driver's STA_DISCONNECTED for it is not an event.
   std::atomic<bool> disconnect_requested_{false};

@@ -1,6 +1,7 @@
 // App mode: fw::Platform for a simulated board, and the session that runs fw::Firmware on it.
 #include <openssl/rand.h>
 
+#include "app/mosquitto_client.hpp"
 #include "app/simulated_radio.hpp"
 #include "app_session.hpp"
 #include "fw/firmware.hpp"
@@ -11,8 +12,9 @@ namespace {
 
 class HostPlatform : public fw::Platform {
  public:
-  HostPlatform(AppEnvironment& environment, SimulatedRadio& radio, Clock::time_point boot_time)
-      : env_(environment), radio_(radio), boot_time_(boot_time) {}
+  HostPlatform(AppEnvironment& environment, SimulatedRadio& radio, MosquittoClient& mqtt,
+               Clock::time_point boot_time)
+      : env_(environment), radio_(radio), mqtt_(mqtt), boot_time_(boot_time) {}
 
   void console_write(std::string_view bytes) override { env_.console_write(bytes); }
 
@@ -45,9 +47,12 @@ class HostPlatform : public fw::Platform {
   }
   void wifi_disconnect() override { radio_.disconnect(Clock::now()); }
 
+  fw::MqttClient* mqtt_client() override { return &mqtt_; }
+
  private:
   AppEnvironment& env_;
   SimulatedRadio& radio_;
+  MosquittoClient& mqtt_;
   Clock::time_point boot_time_;
 };
 
@@ -56,7 +61,7 @@ class FirmwareSession : public AppSession {
   FirmwareSession(AppEnvironment environment, Clock::time_point now)
       : env_(std::move(environment)),
         radio_(env_.access_points, env_.device_index, env_.realistic_timing),
-        platform_(env_, radio_, now),
+        platform_(env_, radio_, mqtt_, now),
         firmware_(platform_) {
     firmware_.boot();
   }
@@ -65,14 +70,23 @@ class FirmwareSession : public AppSession {
 
   void poll(Clock::time_point now) override {
     while (auto event = radio_.take_due_event(now)) firmware_.on_wifi_event(*event);
+    mqtt_.loop();
+    while (auto event = mqtt_.take_event()) firmware_.on_mqtt_event(*event);
     firmware_.poll();
   }
 
-  std::optional<Clock::time_point> next_wakeup() const override { return radio_.next_event_time(); }
+  // The broker's socket is not among the simulator's poll descriptors: while a connection is open the session
+  // looks at it every 20 ms; otherwise every 500 ms, for the core's MQTT timers (connect timeout, retry).
+  std::optional<Clock::time_point> next_wakeup() const override {
+    auto wake = radio_.next_event_time();
+    const auto soon = Clock::now() + std::chrono::milliseconds(mqtt_.active() ? 20 : 500);
+    return wake ? std::min(*wake, soon) : soon;
+  }
 
  private:
   AppEnvironment env_;
   SimulatedRadio radio_;
+  MosquittoClient mqtt_;  // before the platform and the firmware, which use it
   HostPlatform platform_;
   fw::Firmware firmware_;
 };

@@ -2,6 +2,7 @@
 // A thin adapter over ProvisioningService.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,10 @@ class AtServer : public WifiListener {
 
   void handle_line(std::string_view line);
   void report_line_too_long();
+  // Commands another part of the core answers (AT+MQTT?): tried for a name the table lacks; an extension returns
+  // false for a name it does not know, and otherwise writes its own data and final lines.
+  using Extension = std::function<bool(const std::string& name, const std::vector<std::string>& args)>;
+  void add_extension(Extension extension) { extensions_.push_back(std::move(extension)); }
 
   void on_wifi_connected(const std::string& ip, int rssi_dbm) override;
   void on_wifi_failed(WifiFailure failure) override;
@@ -54,6 +59,7 @@ class AtServer : public WifiListener {
   Platform& platform_;
   ProvisioningService& service_;
   FirmwareInfo info_;
+  std::vector<Extension> extensions_;
 };
 
 }  // namespace fw

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string_view>
 
+#include "fw/mqtt_client.hpp"
 #include "fw/platform.hpp"
 
 namespace fw {
@@ -40,6 +41,7 @@ class Firmware {
   void on_button(bool pressed);  // the BOOT button's level
   void on_console_bytes(std::string_view bytes);
   void on_wifi_event(const WifiEvent& event);
+  void on_mqtt_event(const MqttEvent& event);  // from the port's MqttClient
   void poll();
 
  private:

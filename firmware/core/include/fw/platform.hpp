@@ -13,6 +13,8 @@
 
 namespace fw {
 
+class MqttClient;  // fw/mqtt_client.hpp
+
 enum class BootMode { app, download };
 
 enum class WifiAuth { open, wep, wpa, wpa2, wpa3, wpa2_wpa3 };
@@ -67,6 +69,10 @@ class Platform {
   virtual std::vector<ScanResult> wifi_scan() = 0;
   virtual void wifi_connect(const std::string& ssid, const std::string& password) = 0;
   virtual void wifi_disconnect() = 0;
+
+  // MQTT over TLS (fw/mqtt_client.hpp), owned by the port; null on a port without one (then AT+MQTT? reports
+  // `failed,no_client` when a broker is configured).
+  virtual MqttClient* mqtt_client() { return nullptr; }
 };
 
 }  // namespace fw
