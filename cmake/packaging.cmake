@@ -29,7 +29,7 @@ string(CONCAT CPACK_COMPONENT_ESPPROV_DESCRIPTION
     "Authority, builds and flashes the NVS credentials partition, configures\n"
     "WiFi and checks the result. Includes espprov-sim (simulated boards on\n"
     "pseudo-terminals) and udev rules for the boards' USB serial adapters.")
-set(CPACK_DEBIAN_ESPPROV_PACKAGE_CONTROL_EXTRA ${PROJECT_SOURCE_DIR}/packaging/espprov.postinst)
+set(CPACK_DEBIAN_ESPPROV_PACKAGE_CONTROL_EXTRA ${PROJECT_SOURCE_DIR}/packaging/espprov/postinst)
 set(CPACK_DEBIAN_ESPPROV_PACKAGE_RECOMMENDS "bash-completion")
 
 set(CPACK_DEBIAN_ESPPROV-CA_PACKAGE_NAME espprov-ca)
@@ -39,8 +39,8 @@ string(CONCAT CPACK_COMPONENT_ESPPROV-CA_DESCRIPTION
     "espprov-ca signs device certificates for espprov stations over HTTPS\n"
     "(bearer token, CSR checks by OpenSSL, a SQLite registry). The package\n"
     "installs a hardened systemd unit, espprov-ca.service.")
-set(CPACK_DEBIAN_ESPPROV-CA_PACKAGE_CONTROL_EXTRA ${PROJECT_SOURCE_DIR}/packaging/espprov-ca.postinst
-    ${PROJECT_SOURCE_DIR}/packaging/espprov-ca.prerm ${PROJECT_SOURCE_DIR}/packaging/espprov-ca.postrm)
+set(CPACK_DEBIAN_ESPPROV-CA_PACKAGE_CONTROL_EXTRA ${PROJECT_SOURCE_DIR}/packaging/espprov-ca/postinst
+    ${PROJECT_SOURCE_DIR}/packaging/espprov-ca/prerm ${PROJECT_SOURCE_DIR}/packaging/espprov-ca/postrm)
 
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME libprovision-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
