@@ -28,9 +28,9 @@ deb_installs_and_runs() {
   dpkg-deb -x "$ca_deb" "$root"
   [ "$("$root/usr/bin/espprov" --version)" = "$version" ] || fail "espprov --version is not $version"
   [ "$("$root/usr/sbin/espprov-ca" --version)" = "$version" ] || fail "espprov-ca --version is not $version"
-  "$root/usr/bin/espprov" uuid --mac A0B1C2D3E4F5 | grep -q '"uuid":"04e4822c-719e-45b0-b360-7e2819faca53"' ||
+  grep -q '"uuid":"04e4822c-719e-45b0-b360-7e2819faca53"' <<<"$("$root/usr/bin/espprov" uuid --mac A0B1C2D3E4F5)" ||
     fail "the installed espprov does not derive the known UUID"
-  "$root/usr/bin/espprov-sim" --help | grep -q -- '--count' || fail "espprov-sim --help"
+  grep -q -- '--count' <<<"$("$root/usr/bin/espprov-sim" --help)" || fail "espprov-sim --help"
 
   for page in man1/espprov.1.gz man1/espprov-sim.1.gz man8/espprov-ca.8.gz; do
     local file=$root/usr/share/man/$page warnings
@@ -43,7 +43,7 @@ deb_installs_and_runs() {
     grep -q "^$heading" <<<"$text" || fail "espprov(1) has no $heading"
   done
   grep -qE '^ +43 +ca_untrusted: ' <<<"$text" || fail "espprov(1) lacks exit code 43"
-  man -l "$root/usr/share/man/man8/espprov-ca.8.gz" | col -b | grep -q "RUNNING AS A SERVICE" ||
+  grep -q "RUNNING AS A SERVICE" <<<"$(man -l "$root/usr/share/man/man8/espprov-ca.8.gz" | col -b)" ||
     fail "espprov-ca(8) does not say how to run the service"
 
   bash -n "$root/usr/share/bash-completion/completions/espprov" || fail "bash -n completion"
@@ -81,7 +81,10 @@ deb_installs_and_runs() {
   local id
   id=$(readelf -n "$root/usr/bin/espprov" | sed -nE 's/.*Build ID: ([0-9a-f]+).*/\1/p')
   [ -n "$id" ] || fail "espprov has no build id"
-  dpkg-deb -c "$deb_dir/espprov-dbgsym_${version}_${arch}.ddeb" | grep -q "/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug" ||
+  # (listings are captured before grep: grep -q stops reading early, and pipefail would take the broken pipe)
+  local listing
+  listing=$(dpkg-deb -c "$deb_dir/espprov-dbgsym_${version}_${arch}.ddeb")
+  grep -qF "/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug" <<<"$listing" ||
     fail "espprov-dbgsym has no debug file for build id $id"
 
   # Depends: from dpkg-shlibdeps, so every shared library the tools load comes from a Debian package.
@@ -91,7 +94,7 @@ deb_installs_and_runs() {
     grep -q "$lib" <<<"$depends" || fail "espprov Depends lacks $lib: $depends"
   done
   grep -q libssl3 <<<"$(dpkg-deb -f "$ca_deb" Depends)" || fail "espprov-ca Depends lacks libssl3"
-  if ldd "$root/usr/bin/espprov" | grep -q 'not found'; then fail "espprov needs a library that is not installed"; fi
+  if grep -q 'not found' <<<"$(ldd "$root/usr/bin/espprov")"; then fail "espprov needs a library that is not installed"; fi
 }
 
 lintian_check() {
