@@ -5,7 +5,9 @@
 
 #include <iostream>
 
+#include "cli_docs.hpp"
 #include "server/ca_server.hpp"
+#include "service_docs.hpp"
 #include "provision/record.hpp"
 #include "provision/version.hpp"
 
@@ -113,6 +115,16 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   Options options;
   setup(app, options);
+  // Hidden: the man page and completion scripts, written from this very definition (cli/docs/).
+  if (auto done = espprov::docs::generate_docs_if_asked(argc, argv, [&] {
+        espprov::docs::ProgramDoc doc{"espprov-ca", 8, espprov::docs::summary_line(app.get_description(), "espprov-ca"),
+                                      std::string(provision::kVersion), {"espprov(1)", "systemd.exec(5)"},
+                                      espprov::docs::provision_exit_statuses(), espprov_ca::service_man_section(),
+                                      espprov::docs::describe_app(app)};
+        return doc;
+      })) {
+    return *done;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <iostream>
 
+#include "cli_docs.hpp"
 #include "command.hpp"
 #include "provision/error.hpp"
 #include "provision/text.hpp"
@@ -62,6 +63,15 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string(provision::kVersion));
   app.require_subcommand(1);
   espprov::setup_all_commands(app);
+  // Hidden: the man page and completion scripts, written from this very definition (cli/docs/).
+  if (auto done = espprov::docs::generate_docs_if_asked(argc, argv, [&] {
+        espprov::docs::ProgramDoc doc{"espprov", 1, espprov::docs::summary_line(app.get_description(), "espprov"),
+                                      std::string(provision::kVersion), {"espprov-ca(8)", "espprov-sim(1)"},
+                                      espprov::docs::provision_exit_statuses(), {}, espprov::docs::describe_app(app)};
+        return doc;
+      })) {
+    return *done;
+  }
   if (argc < 2) {  // no arguments: the usage, not an error record
     std::cerr << app.help();
     return provision::exit_code_of(provision::ErrorCode::usage);
