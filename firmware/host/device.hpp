@@ -41,6 +41,7 @@ struct DeviceConfig {
   bool realistic_timing = true;  // flash erase/program and boot times
   FaultInjection faults;
   std::uint64_t seed = 0;
+  BoardSecurity security;
 };
 
 // The board's end of its USB-UART: a pty whose master the simulator drives. Outlives a board when boards are

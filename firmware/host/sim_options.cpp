@@ -69,7 +69,9 @@ std::string usage_text() {
          "  --fault-corrupt P      flip one bit of each byte with probability P\n"
          "  --fault-reset-after K  reset once after K received bytes\n"
          "  --fault-stall K        stop answering after K received bytes, until reset\n"
-         "  --fault-scope all|rom  where drops and corruption apply: every byte (default) or only in download mode\n";
+         "  --fault-scope all|rom  where drops and corruption apply: every byte (default) or only in download mode\n"
+         "  --secure-download on|off   the ROM runs Secure Download Mode (default off; not on esp32)\n"
+         "  --flash-encryption on|off  GET_SECURITY_INFO reports flash encryption enabled (default off)\n";
 }
 
 std::variant<SimOptions, UsageRequest> parse_sim_options(int argc, char** argv) {
@@ -120,11 +122,20 @@ std::variant<SimOptions, UsageRequest> parse_sim_options(int argc, char** argv) 
       options.faults.rom_only = value == "rom";
     } else if (flag == "--fault-stall") {
       options.faults.stall_after_bytes = parse_number(flag, value);
+    } else if (flag == "--secure-download") {
+      options.security.secure_download = parse_on_off(flag, value);
+    } else if (flag == "--flash-encryption") {
+      options.security.flash_encryption = parse_on_off(flag, value);
     } else {
       throw std::invalid_argument("unknown option " + flag + "; see --help");
     }
   }
   if (!have_state) throw std::invalid_argument("--state DIR is required; see --help");
+  if (options.chip == "esp32" && (options.security.secure_download || options.security.flash_encryption)) {
+    // The ESP32 ROM has no GET_SECURITY_INFO to report either (and no Secure Download Mode).
+    throw std::invalid_argument("--secure-download and --flash-encryption need a chip whose ROM has "
+                                "GET_SECURITY_INFO (not esp32)");
+  }
   if (!flash_size_given) options.flash_size = flash_size_for(options.prov, options.flash_size);
   if (auto problem = check_partition_layout(options.prov, options.flash_size); !problem.empty()) {
     throw std::invalid_argument(problem);

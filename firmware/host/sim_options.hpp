@@ -24,6 +24,7 @@ struct SimOptions {
   std::uint64_t seed = 1;
   ProvPartition prov;
   FaultInjection faults;
+  BoardSecurity security;
 };
 
 struct UsageRequest {
