@@ -53,7 +53,7 @@ struct Child {
     }
     if (out >= 0) ::close(out);
   }
-  std::string line(int timeout_ms = 30000) {
+  std::string line(int timeout_ms = 120000) {  // generous: a loaded machine starts a CA slowly
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     while (pending.find('\n') == std::string::npos) {
       pollfd p{out, POLLIN, 0};

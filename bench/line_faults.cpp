@@ -123,7 +123,9 @@ Outcome run_scenario(const fs::path& work, const Scenario& scenario, int seed) {
   // A CA per scenario: its registry holds this scenario's boards only.
   const fs::path ca_dir = work / ("ca-" + scenario.name);
   run_capture({(kBin / "espprov-ca").string(), "init", ca_dir.string(), "--host", "127.0.0.1"});
-  Child ca({(kBin / "espprov-ca").string(), "serve", "--dir", ca_dir.string(), "--listen", "127.0.0.1:0"});
+  const fs::path token = work / "token";  // the CA registers devices for stations that present it
+  Child ca({(kBin / "espprov-ca").string(), "serve", "--dir", ca_dir.string(), "--listen", "127.0.0.1:0",
+            "--token-file", token.string()});
   const auto announced = Json::parse(ca.line());
   const std::string ca_url = announced["listening"];
   const fs::path ca_cert = announced["ca_cert"].get<std::string>();
@@ -140,7 +142,8 @@ Outcome run_scenario(const fs::path& work, const Scenario& scenario, int seed) {
   const auto started = Clock::now();
   for (int run = 1; run <= kRuns && !pending.empty(); ++run) {
     std::vector<std::string> argv{(kBin / "espprov").string(), "provision", "--ca-url", ca_url, "--ca-bundle",
-                                  ca_cert.string(), "--ssid", "bench-ap", "--password", "bench-password-1",
+                                  ca_cert.string(), "--ca-cert", ca_cert.string(), "--token-file", token.string(),
+                                  "--ssid", "bench-ap", "--password", "bench-password-1",
                                   "--ledger", ledger.string(), "--progress", "none", "--flash-baud", "921600"};
     for (const auto& port : pending) argv.insert(argv.end(), {"--port", port});
     std::istringstream lines(run_capture(argv));
@@ -174,6 +177,8 @@ int main() {
   fs::create_directories(work);
   std::ofstream(work / "aps.json")
       << R"([{"ssid":"bench-ap","password":"bench-password-1","rssi":-40,"auth":"wpa2","connect_ms":0}])";
+  std::ofstream(work / "token") << "bench-token\n";
+  fs::permissions(work / "token", fs::perms::owner_read | fs::perms::owner_write);
 
   const std::vector<Scenario> scenarios{{"corrupt-0.1%", "--fault-corrupt", "0.001"},
                                         {"drop-0.1%", "--fault-drop", "0.001"},
