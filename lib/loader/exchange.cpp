@@ -220,10 +220,6 @@ asio::awaitable<bool> Loader::try_sync() {
   co_return response && response->ok();
 }
 
-}  // namespace provision::loader
-
-namespace provision::loader {
-
 Error Loader::secure_download_refusal(Command command) const {
   return Error(ErrorCode::secure_download,
                fmt::format("{} runs Secure Download Mode (GET_SECURITY_INFO flag SECURE_DOWNLOAD_ENABLE): its ROM "
