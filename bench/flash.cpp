@@ -3,6 +3,7 @@
 // at 115200 and 921600 baud. The limit is the bytes that crossed the wire at 10 bits a byte over the baud rate,
 // plus the simulated flash time (firmware/host/README.md: erase 150 ms per aligned 64 KiB block, else 45 ms per
 // 4 KiB sector; program 0.7 ms per 256-byte page). ESPPROV_BENCH_QUICK=1 skips the 1 MiB image at 115200.
+// Then re-provisioning with only the WiFi password changed, fast reflash against a full write, at both rates.
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <poll.h>
@@ -74,7 +75,7 @@ class Simulator {
   std::string port_;
 };
 
-Bytes nvs_image() {
+Bytes nvs_image(const std::string& wifi_password = "bench-password") {
   provision::Record device = provision::Record::object();
   device["uuid"] = "04e4822c-719e-45b0-b360-7e2819faca53";
   device["psk"] = std::string(64, 'a');
@@ -85,7 +86,7 @@ Bytes nvs_image() {
   device["certificate"] = cert + "\n-----END CERTIFICATE-----\n";
   device["ca_cert"] = cert + "\n-----END CERTIFICATE-----\n";
   device["wifi_ssid"] = "Factory-Line-3";
-  device["wifi_password"] = "bench-password";
+  device["wifi_password"] = wifi_password;
   provision::nvs::CredentialsOptions options;
   options.size_bytes = 0x10000;
   return provision::nvs::build_credentials_image(device, options);
@@ -155,6 +156,38 @@ void measure(const Run& run) {
              between(0, 1), between(1, 2), between(2, 3));
 }
 
+// Re-provisioning with only the WiFi password changed: the board holds the image with the old password; the
+// fast reflash (per-sector MD5, differing sectors only) against a full write of the same image (--force).
+void measure_reflash(unsigned baud, const Bytes& before, const Bytes& after) {
+  std::filesystem::path state = std::filesystem::temp_directory_path() /
+                                fmt::format("espprov-bench-reflash-{}-{}", ::getpid(), baud);
+  Simulator sim(state);
+  struct Pair {
+    loader::WriteResult fast, full;
+  };
+  auto pair = provision::serial::run_blocking<Pair>([&]() -> asio::awaitable<Pair> {
+    auto link = co_await provision::serial::open_link(sim.port(), 115200);
+    loader::Loader device(*link);
+    co_await device.connect(loader::BeforeReset::no_reset);
+    co_await device.detect_chip();
+    co_await device.change_baud(baud);
+    co_await device.write_flash(0x3F0000, before, {.force = true});
+    Pair p;
+    p.fast = co_await device.write_flash(0x3F0000, after, {});
+    co_await device.write_flash(0x3F0000, before, {.force = true});
+    p.full = co_await device.write_flash(0x3F0000, after, {.force = true});
+    co_return p;
+  });
+  std::filesystem::remove_all(state);
+  for (const auto& [label, r] : {std::pair{"fast reflash", pair.fast}, std::pair{"full write  ", pair.full}}) {
+    fmt::print("reflash nvs 64K, WiFi password changed, @ {:>6} baud, {}: {:6.2f} s, {:>6} bytes on the wire, "
+               "{:>2}/{} sectors written, verified {}\n",
+               baud, label, r.seconds, r.bytes_on_wire, r.sectors_written, r.sectors_total, r.verified);
+  }
+  fmt::print("      fast/full: time {:.2f}x, bytes on the wire {:.2f}x\n", pair.fast.seconds / pair.full.seconds,
+             double(pair.fast.bytes_on_wire) / double(pair.full.bytes_on_wire));
+}
+
 }  // namespace
 
 int main() {
@@ -165,6 +198,8 @@ int main() {
                         {"app 1M", 0x100000, &firmware, 921600}};
   if (!quick) runs.push_back({"app 1M", 0x100000, &firmware, 115200});
   for (const auto& run : runs) measure(run);
+  const Bytes changed = nvs_image("bench-password-2");
+  for (unsigned baud : {115200u, 921600u}) measure_reflash(baud, nvs, changed);
   fmt::print("flash target: ratio <= 1.25 (write + MD5 verify, compressed){}\n",
              quick ? "; quick mode: 1M at 115200 skipped" : "");
   return 0;

@@ -5,12 +5,7 @@
 //   phantom MACs  a MAC in the ledger or the CA registry that is none of the simulated boards';
 //   mismatches    a board whose flash (NVS psk/uuid/mac), ledger record and CA registry row disagree.
 // Targets (issue 15): >= 95 % first-run at 0.1 %; >= 80 % within three runs at 1 %; 0 phantoms; 0 mismatches.
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sqlite3.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -26,11 +21,10 @@
 #include <string>
 #include <vector>
 
+#include "bench_process.hpp"
 #include "provision/files.hpp"
 #include "provision/ledger.hpp"
 #include "provision/nvs.hpp"
-
-extern char** environ;
 
 namespace {
 
@@ -43,69 +37,8 @@ constexpr int kRuns = 3;
 constexpr std::uint32_t kNvsOffset = 0x3F0000;
 constexpr std::size_t kNvsSize = 0x10000;
 
-// A child whose stdout we read line by line (the CA's and the simulator's announcements).
-struct Child {
-  pid_t pid = -1;
-  int out = -1;
-  std::string pending;
-
-  explicit Child(const std::vector<std::string>& argv) {
-    int pipe_fds[2];
-    if (::pipe(pipe_fds) != 0) throw std::runtime_error("pipe");
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 1);
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    if (posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ) != 0) {
-      throw std::runtime_error("cannot start " + argv[0]);
-    }
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(pipe_fds[1]);
-    out = pipe_fds[0];
-  }
-  ~Child() {
-    if (pid > 0) {
-      ::kill(pid, SIGTERM);
-      int status = 0;
-      ::waitpid(pid, &status, 0);
-    }
-    if (out >= 0) ::close(out);
-  }
-  std::string line() {
-    auto deadline = Clock::now() + std::chrono::seconds(30);
-    while (pending.find('\n') == std::string::npos) {
-      pollfd p{out, POLLIN, 0};
-      if (Clock::now() > deadline || ::poll(&p, 1, 100) < 0) throw std::runtime_error("no output from child");
-      if (p.revents & POLLIN) {
-        char buf[4096];
-        auto n = ::read(out, buf, sizeof buf);
-        if (n <= 0) throw std::runtime_error("child closed its output");
-        pending.append(buf, static_cast<std::size_t>(n));
-      }
-    }
-    auto end = pending.find('\n');
-    std::string first = pending.substr(0, end);
-    pending.erase(0, end + 1);
-    return first;
-  }
-};
-
-std::string run_capture(const std::vector<std::string>& argv) {
-  std::string command;
-  for (const auto& a : argv) command += "'" + a + "' ";
-  command += "2>/dev/null";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) throw std::runtime_error("popen");
-  std::string out;
-  char buf[4096];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
-  ::pclose(pipe);
-  return out;
-}
+using bench::Child;
+using bench::run_capture;
 
 struct Scenario {
   std::string name;
@@ -190,7 +123,9 @@ Outcome run_scenario(const fs::path& work, const Scenario& scenario, int seed) {
   // A CA per scenario: its registry holds this scenario's boards only.
   const fs::path ca_dir = work / ("ca-" + scenario.name);
   run_capture({(kBin / "espprov-ca").string(), "init", ca_dir.string(), "--host", "127.0.0.1"});
-  Child ca({(kBin / "espprov-ca").string(), "serve", "--dir", ca_dir.string(), "--listen", "127.0.0.1:0"});
+  const fs::path token = work / "token";  // the CA registers devices for stations that present it
+  Child ca({(kBin / "espprov-ca").string(), "serve", "--dir", ca_dir.string(), "--listen", "127.0.0.1:0",
+            "--token-file", token.string()});
   const auto announced = Json::parse(ca.line());
   const std::string ca_url = announced["listening"];
   const fs::path ca_cert = announced["ca_cert"].get<std::string>();
@@ -207,7 +142,8 @@ Outcome run_scenario(const fs::path& work, const Scenario& scenario, int seed) {
   const auto started = Clock::now();
   for (int run = 1; run <= kRuns && !pending.empty(); ++run) {
     std::vector<std::string> argv{(kBin / "espprov").string(), "provision", "--ca-url", ca_url, "--ca-bundle",
-                                  ca_cert.string(), "--ssid", "bench-ap", "--password", "bench-password-1",
+                                  ca_cert.string(), "--ca-cert", ca_cert.string(), "--token-file", token.string(),
+                                  "--ssid", "bench-ap", "--password", "bench-password-1",
                                   "--ledger", ledger.string(), "--progress", "none", "--flash-baud", "921600"};
     for (const auto& port : pending) argv.insert(argv.end(), {"--port", port});
     std::istringstream lines(run_capture(argv));
@@ -241,6 +177,8 @@ int main() {
   fs::create_directories(work);
   std::ofstream(work / "aps.json")
       << R"([{"ssid":"bench-ap","password":"bench-password-1","rssi":-40,"auth":"wpa2","connect_ms":0}])";
+  std::ofstream(work / "token") << "bench-token\n";
+  fs::permissions(work / "token", fs::perms::owner_read | fs::perms::owner_write);
 
   const std::vector<Scenario> scenarios{{"corrupt-0.1%", "--fault-corrupt", "0.001"},
                                         {"drop-0.1%", "--fault-drop", "0.001"},

@@ -19,6 +19,7 @@ struct FlashOptions {
   bool no_verify = false;
   bool no_compress = false;
   bool force = false;
+  bool plaintext = false;
 };
 
 // A record that describes an image (nvs-build's nvs_md5, nvs_size) is the image's receipt: FILE must be that image,
@@ -66,7 +67,9 @@ void setup(CLI::App& app) {
   sub->add_option("FILE", options->file, "The image to write ('-' = stdin)")->required();
   sub->add_flag("--no-verify", options->no_verify, "Do not compare the flash MD5 after writing");
   sub->add_flag("--no-compress", options->no_compress, "Plain FLASH_DATA packets instead of zlib (FLASH_DEFL_*)");
-  sub->add_flag("--force", options->force, "Write even when the region already holds the data");
+  sub->add_flag("--force", options->force, "Write every sector, even when the flash holds the data");
+  sub->add_flag("--plaintext", options->plaintext,
+                "On a chip with flash encryption: the region is not flash-encrypted (an NVS partition), write it");
   espprov::add_loader_flags(*sub, options->device);
   sub->callback([options] {
     auto offset = espprov::parse_u32(options->offset, "offset");
@@ -77,8 +80,19 @@ void setup(CLI::App& app) {
     provision::loader::WriteOptions write{!options->no_compress, !options->no_verify, options->force};
     espprov::run_loader_command(
         options->device, std::move(record),
-        [offset, image, write](provision::loader::Loader& loader,
-                               provision::Record& record) -> boost::asio::awaitable<void> {
+        [offset, image, write, plaintext = options->plaintext](
+            provision::loader::Loader& loader, provision::Record& record) -> boost::asio::awaitable<void> {
+          if (loader.flash_encryption() && !plaintext) {
+            // The ROM writes what it gets; an encrypted region (app, bootloader, partition table, nvs_keys) would
+            // then hold plaintext the chip decrypts into garbage.
+            throw provision::Error(provision::ErrorCode::flash_encrypted,
+                                   fmt::format("flash encryption is enabled on {}: espprov writes plaintext only, "
+                                               "which an encrypted partition cannot read; nothing was written. "
+                                               "Pass --plaintext if 0x{:X} is a partition the chip does not "
+                                               "encrypt (an NVS partition), else write it with esptool --encrypt",
+                                               loader.link().name(), offset),
+                                   "offset");
+          }
           auto result = co_await loader.write_flash(offset, *image, write);
           provision::merge_into(record, provision::loader::write_fields(result));
         });

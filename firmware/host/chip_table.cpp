@@ -32,11 +32,11 @@ const std::vector<ChipFacts>& chip_table() {
       {"esp32c6", 0x2CE0806F, 0x600B0844, 0x600B0848, {0x60003000, 0x18, 0x1C, 0x20, 0x24, 0x28, 0x58}, 4,
        SecurityInfo::with_chip_id, 13,
        "ESP-ROM:esp32c6-20220919\r\nBuild:Sep 19 2022\r\nrst:0x1 (POWERON),boot:0x4 (DOWNLOAD(USB/UART0/SDIO))\r\n"
-       "waiting for download\r\n"},
+       "waiting for download\r\n", std::nullopt, 0xFFFE},
       {"esp32h2", 0xD7B73E80, 0x600B0844, 0x600B0848, {0x60003000, 0x18, 0x1C, 0x20, 0x24, 0x28, 0x58}, 4,
        SecurityInfo::with_chip_id, 16,
        "ESP-ROM:esp32h2-20221101\r\nBuild:Nov  1 2022\r\nrst:0x1 (POWERON),boot:0x4 (DOWNLOAD(USB/UART0))\r\n"
-       "waiting for download\r\n"},
+       "waiting for download\r\n", std::nullopt, 0xFFFE},
   };
   return table;
 }

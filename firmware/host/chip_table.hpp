@@ -39,6 +39,18 @@ struct ChipFacts {
   // Where MAC word 1 holds a CRC-8 of the MAC (ESP32 only: EFUSE_BLK0_RDATA2 bits 16..23, checked by
   // esp_efuse_mac_get_default with the ROM's esp_crc8); none on chips whose eFuse blocks carry Reed-Solomon.
   std::optional<unsigned> mac_crc_shift = std::nullopt;
+  // MAC_EXT in MAC word 1 bits 16..31 (chips with an 802.15.4 radio; their EUI-64 is OUI, MAC_EXT, NIC). Real
+  // ESP32-C6 and ESP32-H2 chips hold ff:fe there (esptool read_mac "EUI64" prints ..:ff:fe:..); 0 elsewhere.
+  std::uint16_t mac_ext = 0;
+};
+
+// The security state a board's eFuses give its ROM loader (what GET_SECURITY_INFO reports).
+struct BoardSecurity {
+  // ENABLE_SECURITY_DOWNLOAD burnt: the ROM answers only the commands esptool's docs list for Secure Download
+  // Mode ("Serial Protocol" / "Supported in Secure Download Mode") and refuses the others.
+  bool secure_download = false;
+  // FLASH_CRYPT_CNT (SPI_BOOT_CRYPT_CNT) with an odd number of bits set: flash encryption enabled.
+  bool flash_encryption = false;
 };
 
 // The ROMs answer chip detection from this address (UART date register area the ROM maps identically on all chips).

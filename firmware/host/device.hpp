@@ -44,6 +44,7 @@ struct DeviceConfig {
   FaultInjection faults;
   std::uint64_t seed = 0;
   ResetCircuitKind reset_circuit = ResetCircuitKind::auto_reset;  // what the host's DTR/RTS do (`lines`)
+  BoardSecurity security;
 };
 
 // The board's end of its USB-UART: a pty whose master the simulator drives. Outlives a board when boards are

@@ -51,7 +51,7 @@ std::uint32_t RegisterSpace::read(std::uint32_t address) const {
   }
   if (address == chip_.mac_word1_address) {
     const std::uint32_t crc = chip_.mac_crc_shift ? mac_crc8(mac_) << *chip_.mac_crc_shift : 0;
-    return crc | (std::uint32_t{mac_[0]} << 8) | mac_[1];
+    return (std::uint32_t{chip_.mac_ext} << 16) | crc | (std::uint32_t{mac_[0]} << 8) | mac_[1];
   }
   auto it = written_.find(address);
   return it == written_.end() ? 0 : it->second;

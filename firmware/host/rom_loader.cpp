@@ -27,6 +27,24 @@ bool is_sync_payload(const std::uint8_t* data, std::size_t size) {
 std::uint32_t sector_floor(std::uint32_t v) { return v / kSectorBytes * kSectorBytes; }
 std::uint64_t sector_ceil(std::uint64_t v) { return (v + kSectorBytes - 1) / kSectorBytes * kSectorBytes; }
 
+// The commands a ROM in Secure Download Mode answers (esptool docs, "Serial Protocol" / "Supported in Secure
+// Download Mode"): no register or RAM access, no flash read or MD5, no compressed write.
+bool allowed_in_secure_download(RomCommand command) {
+  switch (command) {
+    case RomCommand::sync:
+    case RomCommand::spi_attach:
+    case RomCommand::spi_set_params:
+    case RomCommand::change_baudrate:
+    case RomCommand::flash_begin:
+    case RomCommand::flash_data:
+    case RomCommand::flash_end:
+    case RomCommand::get_security_info:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 struct RomLoader::Inflater {
@@ -42,8 +60,8 @@ std::uint32_t RomLoader::Request::word(std::size_t index) const {
   return v;
 }
 
-RomLoader::RomLoader(const ChipFacts& chip, RegisterSpace& registers, FlashImage& flash)
-    : chip_(chip), registers_(registers), flash_(flash) {}
+RomLoader::RomLoader(const ChipFacts& chip, RegisterSpace& registers, FlashImage& flash, BoardSecurity security)
+    : chip_(chip), security_(security), registers_(registers), flash_(flash) {}
 
 RomLoader::~RomLoader() = default;
 
@@ -90,6 +108,10 @@ LoaderReply RomLoader::handle_frame(const Bytes& frame) {
     fail(RomError::invalid_message);
     return false;
   };
+  if (security_.secure_download && !allowed_in_secure_download(static_cast<RomCommand>(request.command))) {
+    fail(RomError::invalid_message);  // what esptool reads as "not supported in Secure Download Mode"
+    return reply;
+  }
   switch (static_cast<RomCommand>(request.command)) {
     case RomCommand::sync:
       handle_sync(request, reply);
@@ -319,9 +341,11 @@ void RomLoader::handle_security_info(const Request& request, LoaderReply& reply)
     reply.frames.push_back(failure(request.command, RomError::invalid_message));
     return;
   }
-  // flags (u32: secure boot, flash encryption... all off), flash_crypt_cnt (u8), key_purposes (7 x u8), then on
-  // ROMs that report it: chip_id (u32) and eco_version (u32).
+  // flags (u32, bit 2 = SECURE_DOWNLOAD_ENABLE), flash_crypt_cnt (u8: 0b001 once flash encryption is enabled),
+  // key_purposes (7 x u8), then on ROMs that report it: chip_id (u32) and eco_version (u32).
   Bytes data(12, 0x00);
+  if (security_.secure_download) data[0] |= 1u << 2;
+  if (security_.flash_encryption) data[4] = 0x01;
   if (chip_.security_info == SecurityInfo::with_chip_id) {
     for (int i = 0; i < 4; ++i) data.push_back(static_cast<std::uint8_t>(chip_.chip_id >> (8 * i)));
     data.insert(data.end(), 4, 0x00);

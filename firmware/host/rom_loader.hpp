@@ -57,7 +57,7 @@ struct LoaderReply {
 
 class RomLoader {
  public:
-  RomLoader(const ChipFacts& chip, RegisterSpace& registers, FlashImage& flash);
+  RomLoader(const ChipFacts& chip, RegisterSpace& registers, FlashImage& flash, BoardSecurity security = {});
   ~RomLoader();
   RomLoader(const RomLoader&) = delete;
   RomLoader& operator=(const RomLoader&) = delete;
@@ -93,6 +93,7 @@ class RomLoader {
                                           LoaderReply& reply);
 
   ChipFacts chip_;
+  BoardSecurity security_;
   RegisterSpace& registers_;
   FlashImage& flash_;
 

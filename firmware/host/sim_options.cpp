@@ -74,7 +74,9 @@ std::string usage_text() {
          "                         (a program leaves part of its bits, an erase random bits); off until reset\n"
          "  --reset-circuit auto-reset|slow-en|usb-serial-jtag\n"
          "                         what the control's `lines DTR RTS` do: the DevKit two-transistor circuit (default),\n"
-         "                         the same with a slow EN (needs the long reset delay), the native USB-Serial/JTAG\n";
+         "                         the same with a slow EN (needs the long reset delay), the native USB-Serial/JTAG\n"
+         "  --secure-download on|off   the ROM runs Secure Download Mode (default off; not on esp32)\n"
+         "  --flash-encryption on|off  GET_SECURITY_INFO reports flash encryption enabled (default off)\n";
 }
 
 std::variant<SimOptions, UsageRequest> parse_sim_options(int argc, char** argv) {
@@ -131,11 +133,20 @@ std::variant<SimOptions, UsageRequest> parse_sim_options(int argc, char** argv) 
       options.reset_circuit = *kind;
     } else if (flag == "--fault-stall") {
       options.faults.stall_after_bytes = parse_number(flag, value);
+    } else if (flag == "--secure-download") {
+      options.security.secure_download = parse_on_off(flag, value);
+    } else if (flag == "--flash-encryption") {
+      options.security.flash_encryption = parse_on_off(flag, value);
     } else {
       throw std::invalid_argument("unknown option " + flag + "; see --help");
     }
   }
   if (!have_state) throw std::invalid_argument("--state DIR is required; see --help");
+  if (options.chip == "esp32" && (options.security.secure_download || options.security.flash_encryption)) {
+    // The ESP32 ROM has no GET_SECURITY_INFO to report either (and no Secure Download Mode).
+    throw std::invalid_argument("--secure-download and --flash-encryption need a chip whose ROM has "
+                                "GET_SECURITY_INFO (not esp32)");
+  }
   if (!flash_size_given) options.flash_size = flash_size_for(options.prov, options.flash_size);
   if (auto problem = check_partition_layout(options.prov, options.flash_size); !problem.empty()) {
     throw std::invalid_argument(problem);

@@ -25,6 +25,7 @@ struct SimOptions {
   ProvPartition prov;
   FaultInjection faults;
   ResetCircuitKind reset_circuit = ResetCircuitKind::auto_reset;
+  BoardSecurity security;
 };
 
 struct UsageRequest {

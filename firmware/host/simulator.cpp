@@ -51,6 +51,7 @@ std::unique_ptr<Device> Simulator::make_board(int index, const std::array<std::u
   config.baud_pacing = options_.baud_pacing;
   config.realistic_timing = options_.realistic_timing;
   config.faults = options_.faults;
+  config.security = options_.security;
   config.seed = options_.seed;
   config.reset_circuit = options_.reset_circuit;
   if (pty) return std::make_unique<Device>(config, std::move(flash), access_points_, *pty);

@@ -21,6 +21,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "provision/identity.hpp"
 #include "provision/loader/chips.hpp"
@@ -85,6 +86,14 @@ class Loader {
   void set_timeouts(const OperationTimeouts& timeouts) { timeouts_ = timeouts; }
 
   const ChipFacts* chip() const { return chip_; }
+  // From GET_SECURITY_INFO at detect_chip(): the ROM runs Secure Download Mode (it refuses READ_REG, flash
+  // reads, SPI_FLASH_MD5 and compressed writes; the loader then fails those with Error(secure_download) without
+  // sending them), and flash encryption is enabled.
+  bool secure_download() const { return secure_download_; }
+  bool flash_encryption() const { return flash_encryption_; }
+  // The EUI-64 of chips with an 802.15.4 radio (MAC_EXT in MAC eFuse word 1, bits 16..31, between the OUI and
+  // the NIC part: 60:55:f9:ff:fe:f7:2c:a2), once read_mac() has read it; empty on other chips.
+  const std::string& eui64() const { return eui64_; }
   std::optional<std::uint32_t> flash_size() const { return flash_size_; }
   std::size_t bytes_on_wire() const { return wire_bytes_; }  // since construction
   std::size_t resends() const { return resends_; }           // since construction
@@ -125,6 +134,18 @@ class Loader {
                                      std::uint32_t image_size, std::uint32_t block);
   asio::awaitable<void> write_adaptively(std::uint32_t offset, std::span<const std::uint8_t> data, bool compress,
                                          std::uint32_t image_size);
+  // The 4 KiB sectors of `data` (at `offset`) whose flash content differs, by SPI_FLASH_MD5 per sector; a sector
+  // whose MD5 could not be read counts as differing.
+  asio::awaitable<std::vector<bool>> differing_sectors(std::uint32_t offset, std::span<const std::uint8_t> data);
+  // Writes the marked sectors, consecutive ones as one flash session each; returns how many were written.
+  asio::awaitable<std::uint32_t> write_sectors(std::uint32_t offset, std::span<const std::uint8_t> data,
+                                               const std::vector<bool>& marked, bool compress);
+  // After FLASH_END went unanswered (or its answer arrived damaged): whether the ROM still answers SYNC, i.e.
+  // never took FLASH_END and still runs the loader.
+  asio::awaitable<bool> still_in_loader();
+  // Whether the ROM answers SYNC at this rate (the link is left at it).
+  asio::awaitable<bool> answers_sync_at(unsigned baud);
+  Error secure_download_refusal(Command command) const;
   asio::awaitable<void> finish_session(bool run_user_code);
   void warn(const std::string& message) const;
   void progress(double fraction, const std::string& message) const;
@@ -146,6 +167,11 @@ class Loader {
   bool line_gave_up_ = false;  // the last failure was a request the line kept mangling (not a ROM refusal)
   std::uint8_t last_refusal_ = 0;  // the ROM error code of the last refusal thrown, 0 for none
   OperationTimeouts timeouts_;
+  // Data packet size for writes, 0 = the chip's; once a line has forced smaller packets they stay for the session.
+  std::uint32_t packet_bytes_ = 0;
+  bool secure_download_ = false;
+  bool flash_encryption_ = false;
+  std::string eui64_;
 };
 
 }  // namespace provision::loader

@@ -52,10 +52,10 @@ const ChipFacts kChips[] = {
      spi_mem(0x60002000), true, true, 4, 0x400, kRomCommandsWithSecurity, "WiFi,BLE,single-core"},
     // ESP32-C6: IMAGE_CHIP_ID 13; eFuse at 0x600B0800, MAC +0x044; SPI_MEM at 0x60003000.
     {"esp32c6", "ESP32-C6", {0x2CE0806F}, 1, 13, 20, 0x600B0844, 0x600B0848, spi_mem(0x60003000), true, true, 4,
-     0x400, kRomCommandsWithSecurity, "WiFi 6,BLE,802.15.4,single-core"},
+     0x400, kRomCommandsWithSecurity, "WiFi 6,BLE,802.15.4,single-core", std::nullopt, true},
     // ESP32-H2: IMAGE_CHIP_ID 16; eFuse at 0x600B0800, MAC +0x044; SPI_MEM at 0x60003000.
     {"esp32h2", "ESP32-H2", {0xD7B73E80}, 1, 16, 20, 0x600B0844, 0x600B0848, spi_mem(0x60003000), true, true, 4,
-     0x400, kRomCommandsWithSecurity, "BLE,802.15.4,single-core"},
+     0x400, kRomCommandsWithSecurity, "BLE,802.15.4,single-core", std::nullopt, true},
 };
 
 }  // namespace
@@ -90,6 +90,12 @@ MacAddress mac_from_efuse_words(std::uint32_t word0, std::uint32_t word1) {
   return {static_cast<std::uint8_t>(word1 >> 8), static_cast<std::uint8_t>(word1),
           static_cast<std::uint8_t>(word0 >> 24), static_cast<std::uint8_t>(word0 >> 16),
           static_cast<std::uint8_t>(word0 >> 8),  static_cast<std::uint8_t>(word0)};
+}
+
+std::string eui64_from_efuse_words(std::uint32_t word0, std::uint32_t word1) {
+  const MacAddress mac = mac_from_efuse_words(word0, word1);
+  return fmt::format("{:02X}:{:02X}:{:02X}:{:02X}:{:02X}:{:02X}:{:02X}:{:02X}", mac[0], mac[1], mac[2],
+                     (word1 >> 24) & 0xFF, (word1 >> 16) & 0xFF, mac[3], mac[4], mac[5]);
 }
 
 std::uint8_t mac_crc8(const MacAddress& mac) {

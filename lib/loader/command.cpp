@@ -12,24 +12,24 @@ namespace {
 // One row per command the station may send. Timeout classes follow esptool's constants: DEFAULT_TIMEOUT 3 s,
 // SYNC_TIMEOUT 0.1 s, ERASE_REGION_TIMEOUT_PER_MB 30 s, ERASE_WRITE_TIMEOUT_PER_MB 40 s, MD5_TIMEOUT_PER_MB 8 s.
 constexpr std::array kCommands{
-    CommandInfo{Command::flash_begin, "FLASH_BEGIN", TimeoutClass::erase_per_mb},
-    CommandInfo{Command::flash_data, "FLASH_DATA", TimeoutClass::write_per_mb},
-    CommandInfo{Command::flash_end, "FLASH_END", TimeoutClass::fixed, false},
+    CommandInfo{Command::flash_begin, "FLASH_BEGIN", TimeoutClass::erase_per_mb, true, true},
+    CommandInfo{Command::flash_data, "FLASH_DATA", TimeoutClass::write_per_mb, true, true},
+    CommandInfo{Command::flash_end, "FLASH_END", TimeoutClass::fixed, false, true},
     CommandInfo{Command::mem_begin, "MEM_BEGIN", TimeoutClass::fixed},
     CommandInfo{Command::mem_end, "MEM_END", TimeoutClass::fixed},
     CommandInfo{Command::mem_data, "MEM_DATA", TimeoutClass::fixed},
-    CommandInfo{Command::sync, "SYNC", TimeoutClass::sync},
+    CommandInfo{Command::sync, "SYNC", TimeoutClass::sync, true, true},
     CommandInfo{Command::write_reg, "WRITE_REG", TimeoutClass::fixed},
     CommandInfo{Command::read_reg, "READ_REG", TimeoutClass::fixed},
-    CommandInfo{Command::spi_set_params, "SPI_SET_PARAMS", TimeoutClass::fixed},
-    CommandInfo{Command::spi_attach, "SPI_ATTACH", TimeoutClass::fixed},
+    CommandInfo{Command::spi_set_params, "SPI_SET_PARAMS", TimeoutClass::fixed, true, true},
+    CommandInfo{Command::spi_attach, "SPI_ATTACH", TimeoutClass::fixed, true, true},
     CommandInfo{Command::read_flash_slow, "READ_FLASH_SLOW", TimeoutClass::fixed},
-    CommandInfo{Command::change_baudrate, "CHANGE_BAUDRATE", TimeoutClass::fixed, false},
+    CommandInfo{Command::change_baudrate, "CHANGE_BAUDRATE", TimeoutClass::fixed, false, true},
     CommandInfo{Command::flash_defl_begin, "FLASH_DEFL_BEGIN", TimeoutClass::erase_per_mb},
     CommandInfo{Command::flash_defl_data, "FLASH_DEFL_DATA", TimeoutClass::write_per_mb},
     CommandInfo{Command::flash_defl_end, "FLASH_DEFL_END", TimeoutClass::fixed, false},
     CommandInfo{Command::spi_flash_md5, "SPI_FLASH_MD5", TimeoutClass::md5_per_mb},
-    CommandInfo{Command::get_security_info, "GET_SECURITY_INFO", TimeoutClass::fixed},
+    CommandInfo{Command::get_security_info, "GET_SECURITY_INFO", TimeoutClass::fixed, true, true},
 };
 
 constexpr Millis kDefaultTimeout{3000};

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <optional>
 
 #include "provision/loader.hpp"
 
@@ -20,9 +21,11 @@ namespace {
 // lone 0xC0 closes the half request (the ROM answers it with an error), and what arrives until the line has been
 // quiet this long is dropped, so no stale answer is taken for the resent request's.
 constexpr Millis kFlushQuiet{20};
-// SYNC tries after a silence before the board is declared stalled (each waits the SYNC timeout, 100 ms; five as
-// esptool makes per reset).
-constexpr int kResyncTries = 5;
+// SYNC tries after a silence before the board is declared stalled (each waits the SYNC timeout, 100 ms; esptool
+// makes five per reset, eight here: at one corrupted byte in a hundred a SYNC exchange fails about a third of the
+// time, and eight failing in a row is then rare enough that "stalled" means stalled).
+constexpr int kResyncTries = 8;
+constexpr std::uint8_t kRomDeflateError = 0x0B;
 
 }  // namespace
 
@@ -110,11 +113,13 @@ asio::awaitable<Response> Loader::checked(Command command, std::span<const std::
 
 asio::awaitable<Response> Loader::checked(Command command, std::span<const std::uint8_t> body,
                                           std::uint32_t checksum, Millis timeout, int max_resends) {
+  if (secure_download_ && !command_info(command).in_secure_download) throw secure_download_refusal(command);
   const int attempts = command_info(command).resendable ? 1 + max_resends : 1;
   line_gave_up_ = false;
   last_refusal_ = 0;
   ReplyKind last = ReplyKind::silence;
   std::uint8_t last_rom_error = 0;
+  std::optional<std::uint8_t> refused_once;  // a refusal the request drew once, not yet confirmed
   for (int attempt = 0; attempt < attempts; ++attempt) {
     if (attempt > 0) {
       std::string why = last == ReplyKind::answer    ? std::string(rom_error_text(last_rom_error))
@@ -125,14 +130,28 @@ asio::awaitable<Response> Loader::checked(Command command, std::span<const std::
     co_await send_request(command, body, checksum);
     auto reply = co_await await_reply(command, timeout);
     last = reply.kind;
-    if (reply.kind == ReplyKind::answer) {
-      if (reply.response.ok()) co_return std::move(reply.response);
-      if (!is_line_fault(reply.response.error)) {
-        last_refusal_ = reply.response.error;
-        throw rom_error(command, reply.response.error);
-      }
-      last_rom_error = reply.response.error;
+    if (reply.kind != ReplyKind::answer) {
+      refused_once.reset();
+      continue;
     }
+    if (reply.response.ok()) co_return std::move(reply.response);
+    const std::uint8_t code = reply.response.error;
+    if (!is_line_fault(code)) {
+      // Requests carry no checksum outside the data packets: a bit the line flipped in an offset, a size or a
+      // command byte draws a refusal that looks genuine (0x06 for a size past the flash's end). A refusal counts
+      // when the same request drew it twice in a row. A deflate error is final at once: the ROM's inflater is
+      // broken for this session, and the write starts over (write_adaptively).
+      const bool confirmed = refused_once == code || code == kRomDeflateError;
+      if (confirmed || attempt + 1 == attempts) {
+        last_refusal_ = code;
+        line_gave_up_ = !confirmed && attempts > 1;  // the refusals changed: the line, not the ROM, said no
+        throw rom_error(command, code);
+      }
+      refused_once = code;
+    } else {
+      refused_once.reset();
+    }
+    last_rom_error = code;
   }
   line_gave_up_ = attempts > 1;
   const std::string sent = attempts > 1 ? fmt::format(" (sent {} times)", attempts) : std::string();
@@ -199,6 +218,18 @@ asio::awaitable<bool> Loader::try_sync() {
   co_await send_request(Command::sync, body, 0);
   auto response = co_await wait_response(Command::sync, command_timeout(Command::sync));
   co_return response && response->ok();
+}
+
+Error Loader::secure_download_refusal(Command command) const {
+  return Error(ErrorCode::secure_download,
+               fmt::format("{} runs Secure Download Mode (GET_SECURITY_INFO flag SECURE_DOWNLOAD_ENABLE): its ROM "
+                           "refuses {} (it answers only SYNC, SPI_ATTACH, SPI_SET_PARAMS, CHANGE_BAUDRATE, "
+                           "FLASH_BEGIN/DATA/END and GET_SECURITY_INFO), so espprov cannot read registers, the MAC "
+                           "eFuses, flash contents or flash MD5s on it. Provision boards before the "
+                           "ENABLE_SECURITY_DOWNLOAD eFuse is burnt; on this board, write with `espprov flash "
+                           "--no-verify` and check the result through the firmware",
+                           link_.name(), command_name(command)),
+               "port");
 }
 
 }  // namespace provision::loader

@@ -97,10 +97,21 @@ asio::awaitable<ChipInfo> Loader::detect_once() {
   co_await send_request(Command::get_security_info, {}, 0);
   // No answer at all is tolerated too: some ROMs stay silent on a command they do not know.
   auto security = co_await wait_response(Command::get_security_info, command_timeout(Command::get_security_info));
+  if (security && security->ok() && security->data.size() >= 12) {
+    info.security_flags = get_u32(security->data, 0);
+    info.flash_crypt_cnt = security->data[4];
+  }
   if (security && security->ok() && security->data.size() >= 20) {
     info.chip_id = get_u32(security->data, 12);  // after flags (4), flash_crypt_cnt (1), key_purposes (7)
     info.facts = find_chip_by_security_id(*info.chip_id);
     info.detected_by = "security_info";
+  }
+  if (!info.facts && secure_download_enabled(info)) {
+    // Secure Download Mode refuses READ_REG: a ROM that reports no chip id there is the ESP32-S2's (esptool does
+    // the same).
+    if (!info.chip_id) info.facts = find_chip_by_name("esp32s2");
+    info.detected_by = "security_info";
+    co_return info;
   }
   if (!info.facts) {
     info.magic = co_await read_reg(kChipDetectMagicAddress);
@@ -129,7 +140,10 @@ asio::awaitable<ChipInfo> Loader::detect_chip() {
                 "chip");
   }
   chip_ = info.facts;
-  progress(0, fmt::format("chip {}", chip_->display_name));
+  secure_download_ = secure_download_enabled(info);
+  flash_encryption_ = flash_encryption_enabled(info);
+  progress(0, fmt::format("chip {}{}{}", chip_->display_name, secure_download_ ? ", secure download mode" : "",
+                          flash_encryption_ ? ", flash encryption enabled" : ""));
   co_return info;
 }
 
@@ -145,6 +159,7 @@ asio::awaitable<std::pair<std::uint32_t, std::uint32_t>> Loader::read_mac_words(
 
 asio::awaitable<MacAddress> Loader::read_mac() {
   co_await require_chip();
+  if (secure_download_) throw secure_download_refusal(Command::read_reg);
   // A READ_REG answer has no checksum: one flipped bit is another board's identity. The words count only when
   // two reads in a row agree (a bounded number of reads), then the chip's CRC and the unicast rules apply.
   constexpr int kMacReads = 6;
@@ -171,6 +186,7 @@ asio::awaitable<MacAddress> Loader::read_mac() {
                             link_.name(), mac_colon(mac), problem),
                 "mac");
   }
+  if (chip_->has_mac_ext) eui64_ = eui64_from_efuse_words(word0, word1);
   co_return mac;
 }
 
@@ -194,12 +210,18 @@ asio::awaitable<void> Loader::change_baud(unsigned baud) {
       link_.discard_input();
       decoder_.reset();
       if (reply.kind == ReplyKind::answer) break;
-      bool at_new_rate = co_await try_sync();
-      if (at_new_rate) {
-        co_await drain(Millis(100));  // the further SYNC answers
-        break;
+      bool at_new_rate = co_await answers_sync_at(baud);
+      if (at_new_rate) break;
+      bool at_old_rate = co_await answers_sync_at(old_baud);
+      if (!at_old_rate) {
+        throw Error(ErrorCode::device_timeout,
+                    fmt::format("{} answered SYNC neither at {} nor at {} baud after CHANGE_BAUDRATE: the board has "
+                                "stalled and needs a reset (press EN/RST, or power-cycle it)",
+                                link_.name(), baud, old_baud),
+                    "port");
       }
-      link_.set_baud(old_baud);
+    } else {
+      co_await flush_line();
     }
     if (attempt == kMaxResends) {
       throw Error(ErrorCode::device_timeout,
@@ -210,31 +232,72 @@ asio::awaitable<void> Loader::change_baud(unsigned baud) {
     }
     ++resends_;
     progress(0, fmt::format("resend CHANGE_BAUDRATE ({} resends so far)", resends_));
-    co_await resync(Command::change_baudrate, command_timeout(Command::change_baudrate));
   }
   progress(0, fmt::format("baud {}", baud));
 }
 
+asio::awaitable<bool> Loader::answers_sync_at(unsigned baud) {
+  // A few SYNC tries: on a bad line one may be mangled itself.
+  link_.set_baud(baud);
+  link_.discard_input();
+  decoder_.reset();
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    bool synced = co_await try_sync();
+    if (synced) {
+      co_await drain(Millis(100));  // the further SYNC answers
+      co_return true;
+    }
+  }
+  co_return false;
+}
+
 asio::awaitable<void> Loader::finish_session(bool run_user_code) {
-  // The ROM's FLASH_END wants a begun session: an empty FLASH_BEGIN first, as esptool does.
   co_await require_chip();
   auto begin = flash_begin_body(0, 0, static_cast<std::uint32_t>(chip_->flash_write_block), 0,
                                 chip_->begin_has_encrypt_word);
-  co_await checked(Command::flash_begin, begin);
   auto end = flash_end_body(run_user_code);
-  // FLASH_END is not resent blindly: after a lost or damaged answer the ROM may already run the application,
-  // which the caller's next step (waiting for the firmware) confirms or refutes. A refusal of a mangled request
-  // means the ROM stayed: that one is sent again.
+  // FLASH_END is not resent blindly: after a lost or damaged answer the ROM may already run the application. A
+  // board that still answers SYNC never took it (the request was mangled on its way): then the session is begun
+  // and ended again. A refusal of a mangled request means the ROM stayed: that one is sent again too.
   for (int attempt = 0;; ++attempt) {
+    // The ROM's FLASH_END wants a begun session: an empty FLASH_BEGIN first, as esptool does.
+    co_await checked(Command::flash_begin, begin);
     co_await send_request(Command::flash_end, end, 0);
     auto reply = co_await await_reply(Command::flash_end, command_timeout(Command::flash_end));
-    if (reply.kind != ReplyKind::answer || reply.response.ok()) co_return;
-    if (!is_line_fault(reply.response.error) || attempt == kMaxResends) {
-      throw rom_error(Command::flash_end, reply.response.error);
+    if (reply.kind == ReplyKind::answer && reply.response.ok()) co_return;
+    if (reply.kind == ReplyKind::answer) {
+      if (!is_line_fault(reply.response.error) || attempt == kMaxResends) {
+        throw rom_error(Command::flash_end, reply.response.error);
+      }
+      co_await flush_line();
+    } else {
+      bool stayed = co_await still_in_loader();
+      if (!stayed) co_return;
+      if (attempt == kMaxResends) {
+        throw Error(ErrorCode::device_timeout,
+                    fmt::format("{} stayed in the ROM loader after FLASH_END (sent {} times); the line corrupts "
+                                "data: check the cable, or reset the board by hand",
+                                link_.name(), attempt + 1),
+                    "port");
+      }
     }
     ++resends_;
-    co_await flush_line();
+    progress(0, fmt::format("resend FLASH_END: the ROM stayed in the loader ({} resends so far)", resends_));
   }
+}
+
+asio::awaitable<bool> Loader::still_in_loader() {
+  // Two SYNC tries: one may be mangled itself. Bytes reaching a board that left go to its application's console,
+  // which the next step greets with AT until it answers OK.
+  co_await flush_line();
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    bool synced = co_await try_sync();
+    if (synced) {
+      co_await drain(Millis(100));  // the seven further SYNC answers
+      co_return true;
+    }
+  }
+  co_return false;
 }
 
 asio::awaitable<void> Loader::leave(AfterReset after) {

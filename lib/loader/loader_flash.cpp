@@ -99,6 +99,20 @@ asio::awaitable<FlashId> Loader::read_flash_id() {
 
 asio::awaitable<void> Loader::attach_flash() {
   if (attached_) co_return;
+  co_await require_chip();
+  if (secure_download_) {
+    // The flash id needs READ_REG/WRITE_REG, which Secure Download Mode refuses: attach and announce a size.
+    if (chip_->needs_spi_attach) {
+      auto attach = spi_attach_body(0);
+      co_await checked(Command::spi_attach, attach);
+    }
+    warn(fmt::format("{} runs Secure Download Mode: its flash size cannot be read; assuming {}", link_.name(),
+                     flash_size_text(kDefaultFlashSize)));
+    auto params = spi_set_params_body(kDefaultFlashSize);
+    co_await checked(Command::spi_set_params, params);
+    attached_ = true;
+    co_return;
+  }
   auto id = co_await read_flash_id();  // attaches first where needed
   flash_size_ = id.size_bytes;
   if (!flash_size_) {
@@ -142,21 +156,69 @@ asio::awaitable<std::string> Loader::device_md5_differs(std::uint32_t offset, st
 
 asio::awaitable<void> Loader::write_adaptively(std::uint32_t offset, std::span<const std::uint8_t> data,
                                                bool compress, std::uint32_t image_size) {
-  auto block = static_cast<std::uint32_t>(chip_->flash_write_block);
+  if (packet_bytes_ == 0) packet_bytes_ = static_cast<std::uint32_t>(chip_->flash_write_block);
   for (int restart = 0;; ++restart) {
     std::optional<Error> failed;
     try {
-      co_await write_blocks(offset, data, compress, image_size, block);
+      co_await write_blocks(offset, data, compress, image_size, packet_bytes_);
     } catch (const Error& error) {
       failed = error;
     }
     if (!failed) co_return;
     const bool mangled = line_gave_up_ || last_refusal_ == kRomDeflateError;
     if (!mangled || restart == kMaxWriteRestarts) throw *failed;
-    if (block / 4 >= kSmallestPacket) block /= 4;
+    if (packet_bytes_ / 4 >= kSmallestPacket) packet_bytes_ /= 4;
     ++resends_;
-    progress(0, fmt::format("the line mangled the data: writing again in packets of {} bytes", block));
+    progress(0, fmt::format("the line mangled the data: writing again in packets of {} bytes", packet_bytes_));
   }
+}
+
+asio::awaitable<std::vector<bool>> Loader::differing_sectors(std::uint32_t offset,
+                                                             std::span<const std::uint8_t> data) {
+  const auto sectors = static_cast<std::uint32_t>((data.size() + kSectorBytes - 1) / kSectorBytes);
+  std::vector<bool> differs(sectors, true);
+  for (std::uint32_t sector = 0; sector < sectors; ++sector) {
+    const auto chunk = data.subspan(std::size_t(sector) * kSectorBytes,
+                                    std::min<std::size_t>(kSectorBytes, data.size() - std::size_t(sector) * kSectorBytes));
+    // One ask per sector: a mangled answer only makes a sector be written that need not be; a request whose
+    // offset the line changed may name a region that happens to hold the same bytes, which the final MD5 of
+    // the whole region catches.
+    try {
+      auto device = co_await flash_md5(offset + sector * kSectorBytes, static_cast<std::uint32_t>(chunk.size()));
+      differs[sector] = device != md5_hex(chunk);
+    } catch (const Error& error) {
+      if (error.code() != ErrorCode::protocol) throw;
+    }
+  }
+  co_return differs;
+}
+
+asio::awaitable<std::uint32_t> Loader::write_sectors(std::uint32_t offset, std::span<const std::uint8_t> data,
+                                                     const std::vector<bool>& marked, bool compress) {
+  std::uint32_t written = 0;
+  const auto sectors = static_cast<std::uint32_t>(marked.size());
+  for (std::uint32_t first = 0; first < sectors;) {
+    if (!marked[first]) {
+      ++first;
+      continue;
+    }
+    std::uint32_t end = first;
+    while (end < sectors && marked[end]) ++end;
+    // Consecutive differing sectors are one flash session (FLASH_BEGIN erases what it announces).
+    const std::size_t from = std::size_t(first) * kSectorBytes;
+    const std::size_t to = std::min<std::size_t>(std::size_t(end) * kSectorBytes, data.size());
+    auto run = data.subspan(from, to - from);
+    const auto run_offset = offset + static_cast<std::uint32_t>(from);
+    if (compress) {
+      auto packed = deflate(run);
+      co_await write_adaptively(run_offset, packed, true, static_cast<std::uint32_t>(run.size()));
+    } else {
+      co_await write_adaptively(run_offset, run, false, static_cast<std::uint32_t>(run.size()));
+    }
+    written += end - first;
+    first = end;
+  }
+  co_return written;
 }
 
 asio::awaitable<void> Loader::write_blocks(std::uint32_t offset, std::span<const std::uint8_t> data, bool compress,
@@ -194,7 +256,7 @@ asio::awaitable<WriteResult> Loader::write_flash(std::uint32_t offset, std::span
                                                  WriteOptions options) {
   const auto started = Clock::now();
   const auto wire_at_start = wire_bytes_;
-  co_await attach_flash();
+  co_await attach_flash();  // detects the chip (and Secure Download Mode) first where needed
   WriteResult result;
   result.offset = offset;
   result.size = static_cast<std::uint32_t>(data.size());
@@ -206,19 +268,40 @@ asio::awaitable<WriteResult> Loader::write_flash(std::uint32_t offset, std::span
     result.resends = resends_ - resends_at_start;
     result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   };
-  bool holds_data = false;
+  result.sectors_total = static_cast<std::uint32_t>((data.size() + kSectorBytes - 1) / kSectorBytes);
+  if (secure_download_) {
+    // The ROM refuses SPI_FLASH_MD5 and FLASH_DEFL_* in this mode: no comparison, no verification, plain packets.
+    if (options.verify) {
+      throw Error(ErrorCode::secure_download,
+                  fmt::format("{} runs Secure Download Mode: its ROM refuses SPI_FLASH_MD5 and flash reads, so a "
+                              "write at 0x{:X} cannot be verified; nothing was written. Write with --no-verify "
+                              "(plain packets, every sector) and check the result through the firmware, or "
+                              "provision boards before the ENABLE_SECURITY_DOWNLOAD eFuse is burnt",
+                              link_.name(), offset),
+                  "port");
+    }
+    options.compress = false;
+    options.force = true;
+    result.compressed = false;
+    warn("Secure Download Mode: writing uncompressed and unverified, every sector");
+  }
+  std::vector<bool> marked(result.sectors_total, true);
   if (!options.force) {
     auto differs = co_await device_md5_differs(offset, result.size, result.md5);
-    holds_data = differs.empty();
+    if (differs.empty()) {
+      result.skipped = result.verified = true;
+      finish();
+      report(progress_, {device_, "flash", StepState::skipped, 1, "region already holds the data (same MD5)"});
+      co_return result;
+    }
+    // Fast reflashing: only the 4 KiB sectors whose MD5 differs are written (esptool v5 does this against a
+    // file of the previous image; the device's own MD5s need none). Only for a sector-aligned region: FLASH_BEGIN
+    // erases from the sector boundary below its offset, which would take unwritten bytes with it.
+    if (offset % kSectorBytes == 0) marked = co_await differing_sectors(offset, data);
   }
-  if (holds_data) {
-    result.skipped = result.verified = true;
-    finish();
-    report(progress_, {device_, "flash", StepState::skipped, 1, "region already holds the data (same MD5)"});
-    co_return result;
-  }
+  const auto to_write = static_cast<std::uint32_t>(std::count(marked.begin(), marked.end(), true));
   report(progress_, {device_, "flash", StepState::started, 0,
-                     fmt::format("writing {} bytes at 0x{:X}{}", data.size(), offset,
+                     fmt::format("writing {} of {} sectors at 0x{:X}{}", to_write, result.sectors_total, offset,
                                  options.compress ? " (compressed)" : "")});
   // Masked in the trace whether deflated or not (deflate hides nothing, anyone can inflate a trace), until this
   // write is over, the second write after a differing MD5 included.
@@ -227,21 +310,19 @@ asio::awaitable<WriteResult> Loader::write_flash(std::uint32_t offset, std::span
     bool& flag;
     ~SecretScope() { flag = false; }
   } secret_scope{data_secret_};
-  if (options.compress) {
-    auto packed = deflate(data);
-    co_await write_adaptively(offset, packed, true, result.size);
-  } else {
-    co_await write_adaptively(offset, data, false, result.size);
-  }
+  result.sectors_written = co_await write_sectors(offset, data, marked, options.compress);
   result.written = true;
   if (options.verify) {
     auto device_md5 = co_await device_md5_differs(offset, result.size, result.md5);
     if (!device_md5.empty()) {
-      // A packet mangled past the ROM's one-byte checksum: one more complete write, then the MD5 decides.
+      // A packet mangled past the ROM's one-byte checksum, or a sector compared against the wrong region: the
+      // sectors that still differ are written once more, then the MD5 decides.
       ++resends_;
-      progress(0, "the flash MD5 differs: writing once more");
-      const Bytes again = options.compress ? deflate(data) : Bytes(data.begin(), data.end());
-      co_await write_adaptively(offset, again, options.compress, result.size);
+      progress(0, "the flash MD5 differs: writing the differing sectors once more");
+      std::vector<bool> still(result.sectors_total, true);
+      if (offset % kSectorBytes == 0) still = co_await differing_sectors(offset, data);
+      if (std::count(still.begin(), still.end(), true) == 0) still.assign(still.size(), true);
+      result.sectors_written += co_await write_sectors(offset, data, still, options.compress);
       device_md5 = co_await device_md5_differs(offset, result.size, result.md5);
     }
     if (!device_md5.empty()) {
@@ -255,7 +336,8 @@ asio::awaitable<WriteResult> Loader::write_flash(std::uint32_t offset, std::span
   }
   finish();
   report(progress_, {device_, "flash", StepState::done, 1,
-                     fmt::format("{} bytes at 0x{:X}{}", result.size, offset, result.verified ? ", verified" : "")});
+                     fmt::format("{} of {} sectors at 0x{:X}{}", result.sectors_written, result.sectors_total, offset,
+                                 result.verified ? ", verified" : "")});
   co_return result;
 }
 

@@ -2,7 +2,9 @@
 #include <fmt/format.h>
 #include <openssl/evp.h>
 
+#include <bit>
 #include <cmath>
+#include <iterator>
 
 #include "provision/hex.hpp"
 #include "provision/loader/results.hpp"
@@ -37,7 +39,37 @@ Record chip_fields(const ChipInfo& chip, std::optional<std::uint32_t> flash_size
   }
   fields["features"] = features;
   if (flash_size) fields["flash_size"] = flash_size_text(*flash_size);
+  if (chip.security_flags) {
+    fields["secure_download"] = secure_download_enabled(chip);
+    fields["flash_encryption"] = flash_encryption_enabled(chip);
+    Record names = Record::array();
+    for (const auto& name : security_flag_names(*chip.security_flags)) names.push_back(name);
+    fields["security_flags"] = names;
+  }
   return fields;
+}
+
+std::vector<std::string> security_flag_names(std::uint32_t flags) {
+  // Bit n of the flags word (esptool loader.py SECURITY_INFO_FLAG_MAP).
+  static constexpr std::string_view kNames[] = {"secure_boot",          "secure_boot_aggressive_revoke",
+                                                "secure_download",      "secure_boot_key_revoke0",
+                                                "secure_boot_key_revoke1", "secure_boot_key_revoke2",
+                                                "soft_dis_jtag",        "hard_dis_jtag",
+                                                "dis_usb",              "dis_download_dcache",
+                                                "dis_download_icache"};
+  std::vector<std::string> names;
+  for (std::size_t bit = 0; bit < std::size(kNames); ++bit) {
+    if (flags & (1u << bit)) names.emplace_back(kNames[bit]);
+  }
+  return names;
+}
+
+bool secure_download_enabled(const ChipInfo& chip) {
+  return chip.security_flags && (*chip.security_flags & kSecureDownloadEnabled) != 0;
+}
+
+bool flash_encryption_enabled(const ChipInfo& chip) {
+  return chip.flash_crypt_cnt && std::popcount(unsigned(*chip.flash_crypt_cnt)) % 2 == 1;
 }
 
 Record device_mac_fields(const MacAddress& mac) { return mac_fields(mac); }
@@ -53,6 +85,8 @@ Record write_fields(const WriteResult& result) {
   fields["skipped"] = result.skipped;
   fields["bytes_on_wire"] = result.bytes_on_wire;
   fields["resends"] = result.resends;
+  fields["sectors_total"] = result.sectors_total;
+  fields["sectors_written"] = result.sectors_written;
   fields["seconds"] = std::round(result.seconds * 1000.0) / 1000.0;
   return fields;
 }

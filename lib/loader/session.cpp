@@ -14,12 +14,17 @@ asio::awaitable<Record> run_session(SessionOptions options, SessionStep step) {
   co_await device.connect(connect_options_for(options.port, options.before, options.reset_sequence,
                                               options.connect_attempts, options.progress, options.sysfs_root));
   auto chip = co_await device.detect_chip();
-  auto mac = co_await device.read_mac();
-  if (options.flash_baud != 0) co_await device.change_baud(options.flash_baud);
   Record record = Record::object();
   record["port"] = options.port;
   merge_into(record, chip_fields(chip));
-  merge_into(record, device_mac_fields(mac));
+  // Secure Download Mode refuses READ_REG, so the MAC cannot be read: a step that can do without it (chip,
+  // flash) runs without; the `mac` command (no step) fails with Error(secure_download).
+  if (!device.secure_download() || !step) {
+    auto mac = co_await device.read_mac();
+    merge_into(record, device_mac_fields(mac));
+    if (!device.eui64().empty()) record["eui64"] = device.eui64();
+  }
+  if (options.flash_baud != 0) co_await device.change_baud(options.flash_baud);
   Record step_fields = Record::object();
   if (step) co_await step(device, step_fields);
   if (device.flash_size()) record["flash_size"] = flash_size_text(*device.flash_size());

@@ -67,6 +67,8 @@ class DeviceRun {
   void make_identity();
   asio::awaitable<void> register_with_ca(std::optional<std::string> pop);
   std::vector<std::uint8_t> build_image();
+  // Flash encryption on the chip and no NVS keys: the firmware could not read the partition (flash_encrypted).
+  void refuse_unreadable_credentials() const;
   asio::awaitable<void> flash_image(const std::vector<std::uint8_t>& image);
   static double seconds_since(Clock::time_point start);
 

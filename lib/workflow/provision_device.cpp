@@ -89,6 +89,7 @@ asio::awaitable<void> DeviceRun::run_full() {
   co_await step("chip", [&]() -> asio::awaitable<void> {
     auto chip = co_await loader_->detect_chip();
     merge_into(record_, loader::chip_fields(chip));
+    refuse_unreadable_credentials();
   });
   co_await step("mac", [&]() -> asio::awaitable<void> {
     auto mac = co_await loader_->read_mac();
@@ -292,6 +293,19 @@ asio::awaitable<void> DeviceRun::register_with_ca(std::optional<std::string> pop
   merge_into(record_, registration.fields());
 }
 
+void DeviceRun::refuse_unreadable_credentials() const {
+  // Before anything is registered or written (docs/loader.md, "Secure download mode and flash encryption").
+  if (loader_->flash_encryption() && !options_.nvs.keys) {
+    throw Error(ErrorCode::flash_encrypted,
+                fmt::format("{}: flash encryption is enabled on this chip, so its firmware opens NVS with NVS "
+                            "encryption and would not read a plaintext credentials partition; nothing was "
+                            "registered or written. Give the board's NVS keys with --nvs-keys (espprov nvs-keygen "
+                            "makes them; the firmware must hold the same keys in its encrypted nvs_keys partition)",
+                            port_),
+                "nvs_keys");
+  }
+}
+
 std::vector<std::uint8_t> DeviceRun::build_image() {
   auto image = nvs::build_credentials_image(record_, options_.nvs);
   record_["nvs_offset"] = fmt::format("0x{:X}", options_.nvs_offset);
@@ -310,6 +324,8 @@ asio::awaitable<void> DeviceRun::flash_image(const std::vector<std::uint8_t>& im
   auto result = co_await loader_->write_flash(options_.nvs_offset, image, write);
   record_["flash_skipped"] = result.skipped;
   record_["flash_verified"] = result.verified;
+  record_["sectors_total"] = result.sectors_total;
+  record_["sectors_written"] = result.sectors_written;
   record_["bytes_on_wire"] = loader_->bytes_on_wire();
   record_["resends"] = loader_->resends();  // requests the line mangled and the loader sent again, this run
 }

@@ -181,9 +181,16 @@ TEST_CASE("provision: a board that resets in the middle of the flash write is fi
           "[e2e][provision]") {
   TempDir dir;
   CaRun ca(dir);
-  // The reset comes once, 30 KiB into the session: inside the compressed credentials write.
+  // The reset comes once, 30 KiB into the session: inside the plain credentials write. The partition holds old
+  // bytes in every sector, so all 16 sectors are written (a fresh board's erased sectors would be skipped).
   SimRun sim(1, "esp32c3", {"--fault-reset-after", "30000"});
   const auto& board = sim.devices()[0];
+  {
+    std::fstream flash(board.flash, std::ios::in | std::ios::out | std::ios::binary);
+    flash.seekp(0x3F0000);
+    const std::string old_bytes(0x10000, '\x5A');
+    flash.write(old_bytes.data(), static_cast<std::streamsize>(old_bytes.size()));
+  }
   auto argv = e2e::provision_argv(&ca, ledger_path(dir), {board.port}, {"--no-compress"});
   auto first = run_process(argv, "", 120s);
   REQUIRE(first.exit_code != 0);

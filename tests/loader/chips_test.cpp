@@ -1,5 +1,6 @@
 // The per-chip facts table: lookups, uniqueness of detection values, MAC word layout, flash size from JEDEC.
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <set>
 
 #include "provision/loader.hpp"
@@ -93,9 +94,56 @@ TEST_CASE("write results become record fields", "[loader][record]") {
   CHECK(fields["skipped"] == false);
   CHECK(fields["bytes_on_wire"] == 1234);
   CHECK(fields["seconds"] == 0.123);
-  ChipInfo chip{find_chip_by_name("esp32c6"), "security_info", 13, std::nullopt};
+  ChipInfo chip{find_chip_by_name("esp32c6"), "security_info", 13, std::nullopt, std::nullopt, std::nullopt};
   auto chip_record = chip_fields(chip, 4u << 20);
   CHECK(chip_record["chip"] == "esp32c6");
   CHECK(chip_record["features"].size() == 4);
   CHECK(chip_record["flash_size"] == "4MB");
+}
+
+TEST_CASE("ESP32-C6 and ESP32-H2 give an EUI-64 with MAC_EXT between the OUI and the NIC part", "[loader][chips]") {
+  // esptool's example: base MAC 60:55:f9:f7:2c:a2, MAC_EXT ff:fe in word 1 bits 16..31.
+  const std::uint32_t word0 = 0xF9F72CA2, word1 = 0xFFFE6055;
+  CHECK(eui64_from_efuse_words(word0, word1) == "60:55:F9:FF:FE:F7:2C:A2");
+  CHECK(provision::mac_colon(mac_from_efuse_words(word0, word1)) == "60:55:F9:F7:2C:A2");
+  CHECK(efuse_mac_problem(*find_chip_by_name("esp32c6"), word0, word1).empty());
+  CHECK(find_chip_by_name("esp32c6")->has_mac_ext);
+  CHECK(find_chip_by_name("esp32h2")->has_mac_ext);
+  CHECK_FALSE(find_chip_by_name("esp32c3")->has_mac_ext);
+}
+
+TEST_CASE("GET_SECURITY_INFO flags and FLASH_CRYPT_CNT read as esptool reads them", "[loader][chips]") {
+  ChipInfo chip;
+  CHECK_FALSE(secure_download_enabled(chip));  // an ESP32: the ROM reports nothing
+  chip.security_flags = 0x5;                           // SECURE_BOOT_EN | SECURE_DOWNLOAD_ENABLE
+  chip.flash_crypt_cnt = 0x1;
+  CHECK(secure_download_enabled(chip));
+  CHECK(flash_encryption_enabled(chip));
+  CHECK(security_flag_names(0x5) == std::vector<std::string>{"secure_boot", "secure_download"});
+  chip.flash_crypt_cnt = 0x3;  // enabled, then disabled again: an even number of bits
+  CHECK_FALSE(flash_encryption_enabled(chip));
+  chip.flash_crypt_cnt = 0x7;
+  CHECK(flash_encryption_enabled(chip));
+  auto fields = chip_fields(chip);  // no facts: nothing to report
+  CHECK(fields.empty());
+  chip.facts = find_chip_by_name("esp32c3");
+  fields = chip_fields(chip);
+  CHECK(fields["secure_download"] == true);
+  CHECK(fields["flash_encryption"] == true);
+  CHECK(fields["security_flags"] == provision::Record::array({"secure_boot", "secure_download"}));
+}
+
+TEST_CASE("Secure Download Mode answers exactly the commands esptool's docs list", "[loader][chips]") {
+  const std::vector<Command> allowed{Command::sync,        Command::spi_attach, Command::spi_set_params,
+                                     Command::change_baudrate, Command::flash_begin, Command::flash_data,
+                                     Command::flash_end,   Command::get_security_info};
+  for (auto command : {Command::flash_begin, Command::flash_data, Command::flash_end, Command::mem_begin,
+                       Command::mem_end, Command::mem_data, Command::sync, Command::write_reg, Command::read_reg,
+                       Command::spi_set_params, Command::spi_attach, Command::read_flash_slow,
+                       Command::change_baudrate, Command::flash_defl_begin, Command::flash_defl_data,
+                       Command::flash_defl_end, Command::spi_flash_md5, Command::get_security_info}) {
+    INFO(command_name(command));
+    bool expected = std::find(allowed.begin(), allowed.end(), command) != allowed.end();
+    CHECK(command_info(command).in_secure_download == expected);
+  }
 }

@@ -126,3 +126,85 @@ TEST_CASE("espprov --trace shows the bytes; bad offsets and ports exit with thei
   auto missing = espprov({"chip", "--port", "/dev/espprov-no-such-port"});
   CHECK(missing.exit_code == provision::exit_code_of(provision::ErrorCode::port_unavailable));
 }
+
+TEST_CASE("espprov on a board in Secure Download Mode: chip reports it, mac and verified flash exit 19",
+          "[loader][cli][sdm]") {
+  SimRun sim(1, "esp32c3", {"--secure-download", "on"});
+  const auto& board = sim.devices().at(0);
+  const std::vector<std::string> common{"--port", board.port, "--before", "no-reset", "--after", "no-reset"};
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.begin() + 1, common.begin(), common.end());
+    return espprov(args);
+  };
+  auto chip = with({"chip"});
+  REQUIRE(chip.exit_code == 0);
+  auto record = record_of(chip);
+  CHECK(record["chip"] == "esp32c3");
+  CHECK(record["secure_download"] == true);
+  CHECK(record["flash_encryption"] == false);
+  CHECK_FALSE(record.contains("mac"));  // READ_REG is refused: no MAC
+
+  auto mac = with({"mac"});
+  CHECK(mac.exit_code == provision::exit_code_of(provision::ErrorCode::secure_download));
+  CHECK(mac.err.find("Secure Download Mode") != std::string::npos);
+
+  test_support::TempDir dir;
+  const Bytes image = pattern(0x2000, 41);
+  write_bytes(dir / "prov.bin", image);
+  auto flash = with({"flash", "--offset", "0x3F0000", (dir / "prov.bin").string()});
+  CHECK(flash.exit_code == provision::exit_code_of(provision::ErrorCode::secure_download));
+  CHECK(flash.err.find("--no-verify") != std::string::npos);
+  CHECK(file_bytes(board.flash, 0x3F0000, image.size()) != image);
+  auto unverified = with({"flash", "--offset", "0x3F0000", "--no-verify", (dir / "prov.bin").string()});
+  REQUIRE(unverified.exit_code == 0);
+  auto written = record_of(unverified);
+  CHECK(written["verified"] == false);
+  CHECK(written["sectors_written"] == 2);
+  CHECK(file_bytes(board.flash, 0x3F0000, image.size()) == image);
+}
+
+TEST_CASE("espprov flash reports sectors_total and sectors_written", "[loader][cli][reflash]") {
+  SimRun sim(1, "esp32c3");
+  const auto& board = sim.devices().at(0);
+  test_support::TempDir dir;
+  Bytes image = pattern(0x4000, 42);
+  write_bytes(dir / "prov.bin", image);
+  std::vector<std::string> args{"flash", "--port", board.port, "--before", "no-reset", "--after", "no-reset",
+                                "--offset", "0x3F0000", (dir / "prov.bin").string()};
+  REQUIRE(espprov(args).exit_code == 0);
+  image[0x2000] ^= 0xFF;
+  write_bytes(dir / "prov.bin", image);
+  auto changed = espprov(args);
+  REQUIRE(changed.exit_code == 0);
+  auto record = record_of(changed);
+  CHECK(record["sectors_total"] == 4);
+  CHECK(record["sectors_written"] == 1);
+  CHECK(record["verified"] == true);
+  args.push_back("--force");
+  auto forced = record_of(espprov(args));
+  CHECK(forced["sectors_written"] == 4);
+}
+
+TEST_CASE("espprov provision refuses a flash-encrypted chip without NVS keys before anything is registered",
+          "[loader][cli][sdm]") {
+  SimRun sim(1, "esp32c3", {"--flash-encryption", "on"});
+  const auto& board = sim.devices().at(0);
+  test_support::TempDir dir;
+  auto result = espprov({"provision", "--port", board.port, "--before", "no-reset", "--no-wifi", "--ledger",
+                         (dir / "ledger.db").string()});
+  CHECK(result.exit_code == provision::exit_code_of(provision::ErrorCode::flash_encrypted));
+  CHECK(record_of(result)["failed_step"] == "chip");
+  CHECK((result.out + result.err).find("--nvs-keys") != std::string::npos);
+  CHECK(file_bytes(board.flash, 0x3F0000, 0x1000) == Bytes(0x1000, 0xFF));
+
+  const Bytes image = pattern(0x1000, 43);
+  std::ofstream(dir / "nvs.bin", std::ios::binary).write(reinterpret_cast<const char*>(image.data()), 0x1000);
+  std::vector<std::string> flash{"flash", "--port", board.port, "--before", "no-reset", "--after", "no-reset",
+                                 "--offset", "0x3F0000", (dir / "nvs.bin").string()};
+  auto refused = espprov(flash);
+  CHECK(refused.exit_code == provision::exit_code_of(provision::ErrorCode::flash_encrypted));
+  CHECK(refused.err.find("--plaintext") != std::string::npos);
+  flash.push_back("--plaintext");
+  REQUIRE(espprov(flash).exit_code == 0);
+  CHECK(file_bytes(board.flash, 0x3F0000, 0x1000) == image);
+}

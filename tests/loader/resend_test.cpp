@@ -201,3 +201,39 @@ TEST_CASE("a deflate error (a packet mangled past the ROM's checksum) restarts t
   CHECK(bench.peer.flash_image() == data);
   CHECK(bench.peer.count(Command::flash_defl_begin) == 2);
 }
+
+TEST_CASE("a refusal a mangled request drew is sent again; the same refusal twice is final", "[loader][resend]") {
+  SECTION("once: the write goes on") {
+    Bench bench;
+    bench.peer.plan(Command::flash_defl_begin, 1, PeerFault::refuse_failed_to_act);
+    const Bytes data = pattern(0x3000, 7);
+    auto result = bench.write(data);
+    CHECK(result.verified);
+    CHECK(result.resends == 1);
+    CHECK(bench.peer.flash_image() == data);
+  }
+  SECTION("twice in a row: the ROM means it") {
+    Bench bench;
+    bench.peer.plan(Command::flash_defl_begin, 1, PeerFault::refuse_failed_to_act);
+    bench.peer.plan(Command::flash_defl_begin, 2, PeerFault::refuse_failed_to_act);
+    auto error = bench.failure([&](loader::Loader& device) -> asio::awaitable<int> {
+      co_await device.write_flash(0x3F0000, pattern(0x3000, 8), {.force = true});
+      co_return 0;
+    });
+    CHECK(error.code() == provision::ErrorCode::rom_error);
+    CHECK(std::string(error.what()).find("0x06") != std::string::npos);
+    CHECK(bench.peer.count(Command::flash_defl_begin) == 2);
+  }
+}
+
+TEST_CASE("a FLASH_END the board never got is sent again once SYNC shows the ROM stayed", "[loader][resend]") {
+  Bench bench;
+  bench.peer.plan(Command::flash_end, 1, PeerFault::lose_request);
+  bench.run<int>([&](loader::Loader& device) -> asio::awaitable<int> {
+    co_await device.leave(loader::AfterReset::run_app);
+    CHECK(device.resends() == 1);
+    co_return 0;
+  });
+  CHECK(bench.peer.count(Command::flash_end) == 2);
+  CHECK(bench.peer.count(Command::flash_begin) == 2);  // the session is begun again before the second FLASH_END
+}

@@ -110,6 +110,8 @@ RomPeer::Bytes RomPeer::answer(const Bytes& frame) {
   Bytes payload;
   if (fault == PeerFault::checksum_error) {
     error = 0x07;
+  } else if (fault == PeerFault::refuse_failed_to_act) {
+    error = 0x06;
   } else if (fault == PeerFault::corrupt_data) {
     deflated_.clear();  // the stream cannot inflate any more: the ROM reports a deflate error until a new begin
     error = 0x0B;

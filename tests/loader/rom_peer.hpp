@@ -19,6 +19,7 @@ enum class PeerFault {
   flip_value_bit,   // the request is applied, its answer's value has bit 0 flipped (still a valid frame)
   stall,            // from this request on the board answers nothing (until reset)
   corrupt_data,     // two flips of one bit passed the checksum: the ROM applies mangled data (FLASH_DEFL_DATA)
+  refuse_failed_to_act,  // a flipped bit in a size or offset: the ROM refuses with 0x06 and applies nothing
 };
 
 class RomPeer {

@@ -249,3 +249,73 @@ TEST_CASE("sim: a data block sent again is acknowledged and applied once; one ou
   for (std::uint32_t seq = 1; seq < blocks; ++seq) REQUIRE(send(seq).ok());
   CHECK(client.flash_md5(0x100000, static_cast<std::uint32_t>(data.size())) == md5_hex(data));
 }
+
+TEST_CASE("sim: ESP32-C6 and ESP32-H2 hold MAC_EXT ff:fe above the MAC's first two bytes", "[sim]") {
+  for (const char* chip : {"esp32c6", "esp32h2", "esp32c3"}) {
+    INFO(chip);
+    SimRun sim(1, chip);
+    RomClient client(sim.devices()[0].port);
+    REQUIRE(client.sync() == 8);
+    const std::uint32_t word0_address = std::string(chip) == "esp32c3" ? 0x60008844 : 0x600B0844;
+    const std::uint32_t word1 = client.read_reg(word0_address + 4);
+    CHECK((word1 >> 16) == (std::string(chip) == "esp32c3" ? 0x0000u : 0xFFFEu));
+    const Bytes mac = mac_bytes(sim.devices()[0].mac);
+    CHECK(((word1 >> 8) & 0xFF) == mac[0]);
+    CHECK((word1 & 0xFF) == mac[1]);
+  }
+}
+
+TEST_CASE("sim: a board in Secure Download Mode reports it and refuses what the ROM refuses", "[sim]") {
+  SimRun sim(1, "esp32c3", {"--secure-download", "on"});
+  RomClient client(sim.devices()[0].port);
+  REQUIRE(client.sync() == 8);
+  auto security = client.must(0x14, {});
+  REQUIRE(security.ok());
+  REQUIRE(security.data.size() == 20);
+  CHECK((security.data[0] & 0x04) != 0);  // SECURE_DOWNLOAD_ENABLE
+  CHECK(security.data[4] == 0);           // flash encryption off
+  CHECK(security.data[12] == 5);
+  // Refused: registers, RAM, flash reads and MD5, compressed writes (esptool docs, "Supported in Secure Download
+  // Mode").
+  const std::pair<std::uint8_t, Bytes> refused[] = {
+      {0x0A, RomClient::words({0x60008844})},
+      {0x09, RomClient::words({0x60002000, 0, 0xFFFFFFFF, 0})},
+      {0x05, RomClient::words({0x100, 1, 0x100, 0x3FC80000})},
+      {0x0E, RomClient::words({0, 64})},
+      {0x13, RomClient::words({0, 0x1000, 0, 0})},
+      {0x10, RomClient::words({0x1000, 1, 0x400, 0x100000, 0})},
+  };
+  for (const auto& [op, body] : refused) {
+    INFO("command 0x" << std::hex << int(op));
+    auto r = client.must(op, body);
+    CHECK(r.status == 1);
+    CHECK(r.error == 0x05);
+  }
+  // Answered: attach, parameters, plain writes.
+  CHECK(client.must(0x0D, RomClient::words({0, 0})).ok());
+  CHECK(client.must(0x0B, RomClient::words({0, 4u << 20, 0x10000, 0x1000, 0x100, 0xFFFF})).ok());
+  const Bytes data = pattern(0x800, 9);
+  CHECK(client.write_flash(0x100000, data).ok());
+  std::ifstream in(sim.devices()[0].flash, std::ios::binary);
+  in.seekg(0x100000);
+  Bytes stored(data.size());
+  in.read(reinterpret_cast<char*>(stored.data()), static_cast<std::streamsize>(stored.size()));
+  CHECK(stored == data);
+}
+
+TEST_CASE("sim: flash encryption shows in FLASH_CRYPT_CNT; the ESP32 takes neither mode", "[sim]") {
+  {
+    SimRun sim(1, "esp32s2", {"--flash-encryption", "on"});
+    RomClient client(sim.devices()[0].port);
+    REQUIRE(client.sync() == 8);
+    auto security = client.must(0x14, {});
+    REQUIRE(security.ok());
+    REQUIRE(security.data.size() == 12);
+    CHECK(security.data[4] == 1);
+    CHECK((security.data[0] & 0x04) == 0);
+  }
+  auto refused = test_support::run_process({test_support::bin_path("espprov-sim").string(), "--count", "1",
+                                            "--chip", "esp32", "--state", "unused", "--secure-download", "on"});
+  CHECK(refused.exit_code != 0);
+  CHECK(refused.err.find("GET_SECURITY_INFO") != std::string::npos);
+}

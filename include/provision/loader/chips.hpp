@@ -51,6 +51,9 @@ struct ChipFacts {
   // Bit position in MAC eFuse word 1 of a CRC-8 over the six MAC bytes, where the chip stores one (the ESP32:
   // esp_crc8, CRC-8/MAXIM); the later chips protect the block with Reed-Solomon the ROM applies itself.
   std::optional<unsigned> mac_crc_shift{};
+  // Chips with an 802.15.4 radio hold MAC_EXT (ff:fe on the chips seen) in MAC eFuse word 1, bits 16..31: the
+  // EUI-64 is OUI, MAC_EXT, NIC (esptool targets/esp32c6.py read_mac "EUI64").
+  bool has_mac_ext = false;
 };
 
 std::span<const ChipFacts> all_chips();
@@ -61,6 +64,8 @@ bool supports(const ChipFacts& chip, Command command);
 
 // The factory MAC from the two eFuse words as the chip stores them (see ChipFacts).
 MacAddress mac_from_efuse_words(std::uint32_t word0, std::uint32_t word1);
+// "60:55:F9:FF:FE:F7:2C:A2" (the case of the record's mac): the MAC's OUI, MAC_EXT (word 1 bits 16..31, high byte first), the MAC's NIC part.
+std::string eui64_from_efuse_words(std::uint32_t word0, std::uint32_t word1);
 // CRC-8/MAXIM (reflected polynomial 0x8C, initial 0) over the MAC bytes in order: the ESP32 ROM's esp_crc8.
 std::uint8_t mac_crc8(const MacAddress& mac);
 // Why the two words cannot be this chip's factory MAC (its CRC disagrees, or the MAC is not a unicast

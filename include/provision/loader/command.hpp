@@ -51,6 +51,10 @@ struct CommandInfo {
   // Safe to send again when the line mangled the exchange: the ROM doing it twice leaves the same state. Not so
   // for FLASH_END (the ROM has left the loader) or CHANGE_BAUDRATE (the ROM may already listen at the new rate).
   bool resendable = true;
+  // Answered by a ROM in Secure Download Mode (esptool docs, "Serial Protocol" / "Supported in Secure Download
+  // Mode": SYNC, SPI_ATTACH, SPI_SET_PARAMS, CHANGE_BAUDRATE, FLASH_BEGIN/DATA/END, GET_SECURITY_INFO); that ROM
+  // refuses every other command.
+  bool in_secure_download = false;
 };
 
 // How often a request is sent again after a checksum error, a damaged or unparseable reply or a silence

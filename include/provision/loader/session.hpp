@@ -1,5 +1,5 @@
 // One loader session for a single-board command: open the port, reset into the loader and SYNC, detect the chip,
-// read the MAC, optionally raise the baud rate, run a step, leave. The record carries port, chip, mac, mac_hex,
+// read the MAC (not in Secure Download Mode when a step runs), optionally raise the baud rate, run a step, leave. The record carries port, chip, mac, mac_hex,
 // features (and flash_size when the step touched the flash) plus what the step adds.
 #pragma once
 
