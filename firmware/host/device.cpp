@@ -57,9 +57,8 @@ Device::Device(const DeviceConfig& config, std::unique_ptr<FlashImage> flash, co
       flash_(std::move(flash)),
       access_points_(aps),
       registers_(config.chip, config.mac, config.flash_size),
-      loader_(config.chip, registers_, *flash_),
-      circuit_(config.reset_circuit),
       loader_(config.chip, registers_, *flash_, config.security),
+      circuit_(config.reset_circuit),
       fault_rng_(config.seed * 0x9E3779B97F4A7C15ull + static_cast<std::uint64_t>(config.index)) {
   master_fd_ = pty.master_fd;
   held_slave_fd_ = pty.held_slave_fd;
