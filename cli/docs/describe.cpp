@@ -98,14 +98,26 @@ CommandDoc describe_usage_text(const std::string& usage) {
   std::istringstream lines(usage);
   std::string line;
   // "  --flag VALUE   description": the term ends at the first run of two or more spaces.
-  static const std::regex option_line(R"(^\s+(-\S.*?)\s{2,}(\S.*)$)");
+  // A flag whose term fills its line ("  --reset-circuit a|b|c") has its description on the indented lines below.
+  static const std::regex option_line(R"(^\s+(-\S.*?)(?:\s{2,}(\S.*))?$)");
+  static const std::regex continuation(R"(^\s{4,}([^-\s].*)$)");
+  std::size_t waiting_from = std::string::npos;  // options (from this index on) still waiting for their text
   while (std::getline(lines, line)) {
     std::smatch m;
     if (line.rfind("usage:", 0) == 0) {
       doc.description = line.substr(6);
       continue;
     }
+    if (waiting_from != std::string::npos && std::regex_match(line, m, continuation)) {
+      for (auto i = waiting_from; i < doc.options.size(); ++i) {
+        auto& text = doc.options[i].description;
+        text += (text.empty() ? "" : " ") + m[1].str();
+      }
+      continue;
+    }
+    waiting_from = std::string::npos;
     if (!std::regex_match(line, m, option_line)) continue;
+    if (!m[2].matched) waiting_from = doc.options.size();
     std::istringstream term(m[1].str());
     std::string word;
     // A line may hold several flags ("--prov-offset X --prov-size Y"): one option per flag, sharing the text.
