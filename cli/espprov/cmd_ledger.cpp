@@ -36,6 +36,9 @@ std::filesystem::path ledger_path(const LedgerOptions& options) {
 // would otherwise answer with an empty new database and exit 0.
 std::filesystem::path existing_ledger_path(const LedgerOptions& options) {
   auto path = ledger_path(options);
+  const std::string text = path.string();
+  // A shared ledger (postgresql://) is a database the server checks when it is opened.
+  if (text.rfind("postgresql://", 0) == 0 || text.rfind("postgres://", 0) == 0) return path;
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
     throw provision::Error(provision::ErrorCode::ledger,

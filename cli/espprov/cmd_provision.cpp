@@ -179,7 +179,8 @@ void run(const espprov::ProvisionCliOptions& cli) {
                            "port");
   }
   require_distinct_ports(station.ports);
-  if (!cli.ledger.empty()) provision::require_writable_file_path(cli.ledger, "ledger");
+  const bool shared_ledger = cli.ledger.rfind("postgresql://", 0) == 0 || cli.ledger.rfind("postgres://", 0) == 0;
+  if (!cli.ledger.empty() && !shared_ledger) provision::require_writable_file_path(cli.ledger, "ledger");
   if (options.ca) check_ca_reachable(*options.ca);
   station.jobs = cli.jobs;
   station.loop = cli.loop;

@@ -306,7 +306,7 @@ ErrorCode csr_failure(const std::string& pem) {
 
 }  // namespace
 
-TEST_CASE("checks: a CSR is read with its key and CN; RSA too", "[ca][checks]") {
+TEST_CASE("checks: a CSR is read with its key and CN, RSA too", "[ca][checks]") {
   auto key = generate_key();
   auto checked = check_csr(make_csr_pem(key.get(), kUuid));
   CHECK(checked.common_name == kUuid);

@@ -9,7 +9,7 @@ using namespace ca_test;
 using provision::ErrorCode;
 namespace ca = provision::ca;
 
-TEST_CASE("register over HTTPS with verification; openssl verify accepts the certificate", "[ca][loopback]") {
+TEST_CASE("register over HTTPS with verification, openssl verify accepts the certificate", "[ca][loopback]") {
   CaServer server;
   ca::Client client(server.options());
   auto registration = ca::run_register(client, identity(1));
@@ -46,7 +46,7 @@ TEST_CASE("http is refused without allow_insecure_http, and works with it", "[ca
   CHECK_FALSE(ca::run_register(client, identity(3)).certificate.empty());
 }
 
-TEST_CASE("register is idempotent; another psk or mac for the uuid is a conflict", "[ca][loopback]") {
+TEST_CASE("register is idempotent, another psk or mac for the uuid is a conflict", "[ca][loopback]") {
   CaServer server;
   ca::Client client(server.options());
   auto id = identity(4);

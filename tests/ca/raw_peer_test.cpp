@@ -113,7 +113,7 @@ TEST_CASE("a CA that accepts and never answers times out as ca_unreachable", "[c
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(3));
 }
 
-TEST_CASE("a 503 is retried and the next answer accepted; a 400 is not retried", "[ca][loopback]") {
+TEST_CASE("a 503 is retried and the next answer accepted, a 400 is not retried", "[ca][loopback]") {
   Listener listener;
   auto now = std::chrono::system_clock::now();
   ca::CaIdentity authority{ca::generate_key(), {}};

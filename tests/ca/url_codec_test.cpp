@@ -81,7 +81,7 @@ TEST_CASE("register request errors name the field", "[ca][codec]") {
   CHECK(field(R"({"uuid":")" + kUuid + R"(","psk":")" + kPsk + R"(","mac":"zz","type":"esp32"})") == "mac");
 }
 
-TEST_CASE("response codec: success needs certificate and ca_cert; error bodies decode", "[ca][codec]") {
+TEST_CASE("response codec: success needs certificate and ca_cert, error bodies decode", "[ca][codec]") {
   auto response = decode_register_response(encode_register_response({"C", "A", "2026-12-09T00:00:00Z", "K"}));
   CHECK(response.certificate == "C");
   CHECK(response.private_key == "K");
@@ -92,7 +92,7 @@ TEST_CASE("response codec: success needs certificate and ca_cert; error bodies d
   CHECK(error.field == "psk");
 }
 
-TEST_CASE("CSR names the uuid and verifies; the issued certificate passes every check", "[ca][cert]") {
+TEST_CASE("CSR names the uuid and verifies, the issued certificate passes every check", "[ca][cert]") {
   auto key = generate_key();
   auto csr = parse_csr(make_csr_pem(key.get(), kUuid));
   CHECK(csr_signature_ok(csr.get()));

@@ -113,7 +113,7 @@ TEST_CASE("flash refuses a board whose MAC differs from the record's and writes 
   CHECK_FALSE(e2e::flashed_credentials(board.flash).contains("uuid"));
 }
 
-TEST_CASE("ca-register keeps the registration in the ledger before printing; the 409 of a retry says where the PSK is",
+TEST_CASE("ca-register keeps the registration in the ledger before printing, the 409 of a retry says where the PSK is",
           "[cli][pipe_integrity][e2e]") {
   TempDir dir;
   CaRun ca(dir);
@@ -147,7 +147,7 @@ TEST_CASE("ca-register keeps the registration in the ledger before printing; the
   CHECK(after.find("A0:B1:C2:D3:E4:F5")->record.value("psk", "") == kept_psk);
 }
 
-TEST_CASE("ca-register --save keeps the record 0600; --no-ledger without --save is refused before the CA is asked",
+TEST_CASE("ca-register --save keeps the record 0600, --no-ledger without --save is refused before the CA is asked",
           "[cli][pipe_integrity][e2e]") {
   TempDir dir;
   CaRun ca(dir);

@@ -83,7 +83,7 @@ TEST_CASE("an earlier step's error passes through the pipe unchanged", "[cli][pi
   CHECK(Record::parse(next.out)["error"]["field"] == "mac");
 }
 
-TEST_CASE("a PSK on the command line warns; --psk-file and $ESPPROV_PSK give the same PSK quietly", "[cli][secrets]") {
+TEST_CASE("a PSK on the command line warns, --psk-file and $ESPPROV_PSK give the same PSK quietly", "[cli][secrets]") {
   TempDir dir;
   const std::string psk = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
   auto argv = espprov({"psk", "--psk", psk});

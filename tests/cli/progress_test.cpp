@@ -29,7 +29,7 @@ std::vector<std::string> flash_argv(const std::string& port, const TempDir& dir,
 
 }  // namespace
 
-TEST_CASE("--progress plain prints percent lines for a flash write, named flash", "[cli][progress]") {
+TEST_CASE("progress plain prints percent lines for a flash write, named flash", "[cli][progress]") {
   TempDir dir;
   SimRun sim(1, "esp32c3");
   auto r = run_process(flash_argv(sim.devices()[0].port, dir, "plain"));
@@ -41,7 +41,7 @@ TEST_CASE("--progress plain prints percent lines for a flash write, named flash"
   CHECK(r.err.find("warning: ") != std::string::npos);  // the pty has no modem lines: said once
 }
 
-TEST_CASE("--progress ndjson prints only NDJSON events with time, elapsed_s and the step flash", "[cli][progress]") {
+TEST_CASE("progress ndjson prints only NDJSON events with time, elapsed_s and the step flash", "[cli][progress]") {
   TempDir dir;
   SimRun sim(1, "esp32c3");
   auto r = run_process(flash_argv(sim.devices()[0].port, dir, "ndjson"));
@@ -62,7 +62,7 @@ TEST_CASE("--progress ndjson prints only NDJSON events with time, elapsed_s and 
   CHECK(warning_event);
 }
 
-TEST_CASE("--progress none prints nothing on stderr, warnings included", "[cli][progress]") {
+TEST_CASE("progress none prints nothing on stderr, warnings included", "[cli][progress]") {
   TempDir dir;
   SimRun sim(1, "esp32c3");
   auto r = run_process(flash_argv(sim.devices()[0].port, dir, "none"));

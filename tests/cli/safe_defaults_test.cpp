@@ -58,7 +58,7 @@ TEST_CASE("provision refuses a port given twice, and a --ledger whose folder doe
   CHECK_FALSE(e2e::flashed_credentials(board.flash).contains("uuid"));
 }
 
-TEST_CASE("provision prints no secret unless --show-secrets; --save and the ledger keep them", "[cli][safe_defaults]") {
+TEST_CASE("provision prints no secret unless --show-secrets, --save and the ledger keep them", "[cli][safe_defaults]") {
   TempDir dir;
   CaRun ca(dir);
   SimRun sim(1, "esp32c3");
@@ -104,7 +104,7 @@ TEST_CASE("provision prints no secret unless --show-secrets; --save and the ledg
   CHECK(shown.out.find(kept["psk"].get<std::string>()) != std::string::npos);
 }
 
-TEST_CASE("csv and text output of a step hide secrets unless --show-secrets; JSON between steps keeps them",
+TEST_CASE("csv and text output of a step hide secrets unless --show-secrets, JSON between steps keeps them",
           "[cli][safe_defaults]") {
   const std::string psk = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
   auto json_out = run_process({"/usr/bin/env", "ESPPROV_PSK=" + psk, espprov_bin(), "psk"});

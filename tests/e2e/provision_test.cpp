@@ -141,7 +141,7 @@ TEST_CASE("provision: with the CA down the run is refused before any board is to
   CHECK(ca.list().size() == 1);
 }
 
-TEST_CASE("provision: a registration refused at ca-register leaves the identity in the ledger; the re-run resumes "
+TEST_CASE("provision: a registration refused at ca-register leaves the identity in the ledger, the re-run resumes "
           "with it",
           "[e2e][provision]") {
   TempDir dir;

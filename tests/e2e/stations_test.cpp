@@ -83,7 +83,7 @@ TEST_CASE("espprov ports lists the recorded bench: JSON lines, CSV, text, filter
   CHECK_THAT(bad.err, Catch::Contains("--usb-vid-pid '10c4'"));
 }
 
-TEST_CASE("espprov ports without USB ports prints nothing and exits 0; on this machine it exits 0", "[e2e][ports]") {
+TEST_CASE("espprov ports without USB ports prints nothing and exits 0, on this machine it exits 0", "[e2e][ports]") {
   TempDir empty;
   {
     test_support::SysfsRootEnv env(empty.path());
@@ -215,7 +215,7 @@ TEST_CASE(
   CHECK(book.find(mac)->status == "done");
 }
 
-TEST_CASE("loader commands take --reset-sequence and --connect-attempts; each failed attempt is an NDJSON event",
+TEST_CASE("loader commands take --reset-sequence and --connect-attempts, each failed attempt is an NDJSON event",
           "[e2e][ports][reset]") {
   sim_test::SimRun sim(1, "esp32c3", {"--boot", "app"});
   const std::string port = sim.devices()[0].port;

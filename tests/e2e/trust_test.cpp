@@ -55,7 +55,7 @@ TEST_CASE("trust: a certificate from a CA other than --ca-cert is refused and no
   CHECK_FALSE(e2e::flashed_credentials(board.flash).contains("uuid"));
 }
 
-TEST_CASE("trust: --trust-ca-response pins the first CA certificate; another one later needs --accept-new-ca",
+TEST_CASE("trust: --trust-ca-response pins the first CA certificate, another one later needs --accept-new-ca",
           "[e2e][trust]") {
   TempDir dir;
   CaRun ca(dir);

@@ -55,7 +55,7 @@ TEST_CASE("the service and characteristic UUIDs are seed 002's, the MAC's equal 
   CHECK(le[15] == 0x12);
 }
 
-TEST_CASE("the characteristics have the seed's properties; the password cannot be read back", "[ble]") {
+TEST_CASE("the characteristics have the seed's properties, the password cannot be read back", "[ble]") {
   using fw::kPropNotify;
   using fw::kPropRead;
   using fw::kPropWrite;
@@ -72,7 +72,7 @@ TEST_CASE("the characteristics have the seed's properties; the password cannot b
   CHECK(s.phone.write(GattChar::status, "x") == AttError::write_not_permitted);
 }
 
-TEST_CASE("the MAC and the status are readable before pairing; the PoP and SSID are not", "[ble]") {
+TEST_CASE("the MAC and the status are readable before pairing, the PoP and SSID are not", "[ble]") {
   BleDevice device;
   device.boot();
   Phone phone(device);
@@ -149,7 +149,7 @@ TEST_CASE("the PoP over BLE is the 32 bytes AT+POP? shows, read in several ATT r
   CHECK(at[0] == "+POP:" + fw::to_lower_hex(reinterpret_cast<const std::uint8_t*>(pop.value.data()), 32));
 }
 
-TEST_CASE("SSID then password notify 'SSID set' then 'password set'; the SSID reads back", "[ble]") {
+TEST_CASE("SSID then password notify 'SSID set' then 'password set', the SSID reads back", "[ble]") {
   Session s;
   REQUIRE(s.phone.write(GattChar::ssid, "HomeNet") == AttError::ok);
   CHECK(s.statuses() == Lines{status_byte(fw::ProvisioningStatus::ssid_set)});
@@ -315,7 +315,7 @@ TEST_CASE("an SSID written before a disconnect is still pending after reconnecti
   CHECK(s.device.send("AT+WIFI_LIST?") == Lines{"+WIFI_LIST:0,\"HomeNet\"", "OK"});
 }
 
-TEST_CASE("status notifications reach only a subscribed phone; the value is readable either way", "[ble]") {
+TEST_CASE("status notifications reach only a subscribed phone, the value is readable either way", "[ble]") {
   BleDevice device;
   device.boot();
   Phone phone(device);

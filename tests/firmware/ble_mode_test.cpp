@@ -31,7 +31,7 @@ TEST_CASE("advertising stops 60 s after it started when nobody connects", "[ble]
   CHECK(mode.tick(200000) == ModeAction::none);
 }
 
-TEST_CASE("a connection holds provisioning mode; a disconnect advertises again for a fresh 60 s", "[ble][ble_mode]") {
+TEST_CASE("a connection holds provisioning mode, a disconnect advertises again for a fresh 60 s", "[ble][ble_mode]") {
   ProvisioningMode mode;
   mode.boot(0, false, false);
   CHECK(mode.connected(59000) == ModeAction::none);
@@ -42,7 +42,7 @@ TEST_CASE("a connection holds provisioning mode; a disconnect advertises again f
   CHECK(mode.tick(560000) == ModeAction::stop_advertising);
 }
 
-TEST_CASE("holding BOOT 3 s enters provisioning mode; 2.9 s does not", "[ble][ble_mode]") {
+TEST_CASE("holding BOOT 3 s enters provisioning mode, 2.9 s does not", "[ble][ble_mode]") {
   SECTION("2.9 s then release") {
     ProvisioningMode mode;
     mode.boot(0, true, false);
@@ -81,7 +81,7 @@ TEST_CASE("holding BOOT 3 s enters provisioning mode; 2.9 s does not", "[ble][bl
   }
 }
 
-TEST_CASE("a hold while advertising restarts the window; while connected or restarting it does nothing",
+TEST_CASE("a hold while advertising restarts the window, while connected or restarting it does nothing",
           "[ble][ble_mode]") {
   ProvisioningMode mode;
   mode.boot(0, false, false);

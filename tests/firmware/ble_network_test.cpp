@@ -229,7 +229,7 @@ TEST_CASE("a request split into fragments is joined before it runs", "[ble][ble_
   CHECK(s.device.send("AT+WIFI_LIST?").at(0) == "+WIFI_LIST:0,\"" + std::string(32, 'S') + "\"");
 }
 
-TEST_CASE("a disconnect mid-request drops it; the next link starts clean", "[ble][ble_network]") {
+TEST_CASE("a disconnect mid-request drops it, the next link starts clean", "[ble][ble_network]") {
   Session s;
   const std::string add = request(kAdd, 1, tlv(kSsid, "HomeNet") + tlv(kPassword, "correct horse battery"));
   const auto fragments = s.phone.fragment(add);

@@ -56,7 +56,7 @@ TEST_CASE("firmware mqtt: the telemetry JSON carries uuid, mac, version, uptime,
   CHECK(json["id"] == "r\n1");
 }
 
-TEST_CASE("firmware mqtt: commands are JSON objects or bare words; unreadable ones have no name", "[firmware][mqtt]") {
+TEST_CASE("firmware mqtt: commands are JSON objects or bare words, unreadable ones have no name", "[firmware][mqtt]") {
   auto ping = fw::parse_device_command(R"( {"id": 7, "cmd":"ping", "x":{"nested":1}} )");
   CHECK(ping.name == "ping");
   auto claim = fw::parse_device_command(R"({"cmd":"claim","customer":"c1","location":"l\"1"})");

@@ -63,7 +63,7 @@ constexpr auto kBlobIndex = static_cast<std::uint8_t>(fw::nvs::ItemType::blob_in
 
 }  // namespace
 
-TEST_CASE("nvs recovery: a cut between the new item and the old one's erase leaves a duplicate; load keeps the new",
+TEST_CASE("nvs recovery: a cut between the new item and the old one's erase leaves a duplicate, load keeps the new",
           "[firmware][nvs][power_cut]") {
   constexpr std::uint32_t kSize = 0x6000;
   fwtest::MemoryPlatform platform;
@@ -203,7 +203,7 @@ TEST_CASE("nvs recovery: a cut while a multi-entry item is being erased leaves i
   }
 }
 
-TEST_CASE("nvs recovery: a compaction cut at any operation is finished from its FREEING page; no value is lost",
+TEST_CASE("nvs recovery: a compaction cut at any operation is finished from its FREEING page, no value is lost",
           "[firmware][nvs][power_cut]") {
   // Three pages and values of 30 entries: a compaction every few writes.
   constexpr std::uint32_t kSize = 0x3000;

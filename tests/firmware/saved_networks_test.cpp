@@ -34,7 +34,7 @@ TEST_CASE("WIFI_ADD appends at the lowest priority and updates a saved SSID in p
   CHECK(device.send("AT+WIFI_ADD=\"c\",\"short\"") == Lines{"ERROR:password_length"});
 }
 
-TEST_CASE("at most 8 networks are saved; a ninth is refused with list_full", "[firmware][networks]") {
+TEST_CASE("at most 8 networks are saved, a ninth is refused with list_full", "[firmware][networks]") {
   Device device;
   device.boot();
   for (int i = 0; i < 8; ++i) CHECK(device.send("AT+WIFI_ADD=\"net" + std::to_string(i) + "\",\"\"") == Lines{"OK"});
@@ -58,7 +58,7 @@ TEST_CASE("WIFI_PRIO moves a network and shifts the others", "[firmware][network
   CHECK(device.send("AT+WIFI_PRIO=\"zz\",0") == Lines{"ERROR:not_found"});
 }
 
-TEST_CASE("WIFI_DEL removes a network; an unknown SSID is not_found", "[firmware][networks]") {
+TEST_CASE("WIFI_DEL removes a network, an unknown SSID is not_found", "[firmware][networks]") {
   Device device;
   device.boot();
   device.send("AT+WIFI_ADD=\"a\",\"\"");

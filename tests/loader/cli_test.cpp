@@ -111,7 +111,7 @@ TEST_CASE("espprov read-flash, erase-region and reset", "[loader][cli]") {
   CHECK(sim.control("list").find("\"mode\":\"app\"") != std::string::npos);
 }
 
-TEST_CASE("espprov --trace shows the bytes; bad offsets and ports exit with their codes", "[loader][cli]") {
+TEST_CASE("espprov --trace shows the bytes, bad offsets and ports exit with their codes", "[loader][cli]") {
   SimRun sim(1, "esp32c6");
   const auto& board = sim.devices().at(0);
   auto traced = espprov({"chip", "--port", board.port, "--before", "no-reset", "--after", "no-reset", "--trace"});

@@ -42,7 +42,7 @@ TEST_CASE("a write changes only the sectors whose MD5 differs", "[loader][sim][r
   CHECK(fields["sectors_written"] == 1);
 }
 
-TEST_CASE("--force writes every sector even when the flash holds the data", "[loader][sim][reflash]") {
+TEST_CASE("a forced write (--force) writes every sector even when the flash holds the data", "[loader][sim][reflash]") {
   SimRun sim(1, "esp32s3");
   const auto& board = sim.devices().at(0);
   const Bytes data = pattern(4 * kSector + 300, 22);  // the last sector is partial

@@ -202,7 +202,7 @@ TEST_CASE("a deflate error (a packet mangled past the ROM's checksum) restarts t
   CHECK(bench.peer.count(Command::flash_defl_begin) == 2);
 }
 
-TEST_CASE("a refusal a mangled request drew is sent again; the same refusal twice is final", "[loader][resend]") {
+TEST_CASE("a refusal a mangled request drew is sent again, the same refusal twice is final", "[loader][resend]") {
   SECTION("once: the write goes on") {
     Bench bench;
     bench.peer.plan(Command::flash_defl_begin, 1, PeerFault::refuse_failed_to_act);

@@ -26,7 +26,7 @@ provision::Error failure_of(const std::string& port, Body body) {
 
 }  // namespace
 
-TEST_CASE("Secure Download Mode is detected and reported; the chip comes from the chip id", "[loader][sim][sdm]") {
+TEST_CASE("Secure Download Mode is detected and reported, the chip comes from the chip id", "[loader][sim][sdm]") {
   auto chip = GENERATE(as<std::string>{}, "esp32c3", "esp32s2");
   INFO(chip);
   SimRun sim(1, chip, {"--secure-download", "on"});

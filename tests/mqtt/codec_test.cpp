@@ -8,7 +8,7 @@
 namespace mqtt = provision::mqtt;
 using provision::ErrorCode;
 
-TEST_CASE("mqtt codec: broker URLs are mqtts://host[:port]; anything else names the field and the value",
+TEST_CASE("mqtt codec: broker URLs are mqtts://host[:port], anything else names the field and the value",
           "[mqtt][unit]") {
   auto url = mqtt::parse_broker_url("mqtts://broker.lan:9883");
   CHECK(url.host == "broker.lan");

@@ -211,7 +211,7 @@ TEST_CASE("mqtt: with the broker down the step fails with mqtt_network (82) and 
   CHECK(out[0]["error"]["message"].get<std::string>().find("could not reach the broker") != std::string::npos);
 }
 
-TEST_CASE("mqtt: nvs-build --mqtt-url writes the mqtt_url key; a plain mqtt:// URL is refused naming the field",
+TEST_CASE("mqtt: nvs-build --mqtt-url writes the mqtt_url key, a plain mqtt:// URL is refused naming the field",
           "[e2e][mqtt][nvs]") {
   TempDir dir;
   const std::string espprov = test_support::bin_path("espprov").string();

@@ -61,7 +61,7 @@ TEST_CASE("nvs-dump --keys reads an encrypted image", "[nvs][cli][xts]") {
   CHECK(Record::parse(result.out)["nvs_encrypted"] == true);
 }
 
-TEST_CASE("nvs-keygen writes a 0600 key partition; --hmac-key reproduces the golden one", "[nvs][cli][keys]") {
+TEST_CASE("nvs-keygen writes a 0600 key partition, --hmac-key reproduces the golden one", "[nvs][cli][keys]") {
   test_support::TempDir temp;
   auto result = run_process({bin_path("espprov").string(), "nvs-keygen", "--out", (temp / "k.bin").string()});
   REQUIRE(result.exit_code == 0);

@@ -30,7 +30,7 @@ TEST_CASE("csv: quoted commas, doubled quotes and multi-line values", "[nvs][csv
   CHECK(rows[0].fields == std::vector<std::string>{"a", "b,c", "say \"hi\"", "one\ntwo"});
 }
 
-TEST_CASE("csv: '#' lines are dropped, even inside a quoted value; a '#' later in a line is data", "[nvs][csv]") {
+TEST_CASE("csv: '#' lines are dropped, even inside a quoted value, a '#' later in a line is data", "[nvs][csv]") {
   auto rows = nvs::parse_csv("# c\nk,\"x\n# dropped\ny\"\nh,#data\n");
   REQUIRE(rows.size() == 2);
   CHECK(rows[0].fields[1] == "x\ny");

@@ -88,7 +88,7 @@ TEST_CASE("reader: a span whose data entries are not written is truncated", "[nv
   CHECK(has_problem(report, "truncated_span", page, entry));
 }
 
-TEST_CASE("reader: blob chunks without their index are orphans; a missing chunk is named", "[nvs][reader]") {
+TEST_CASE("reader: blob chunks without their index are orphans, a missing chunk is named", "[nvs][reader]") {
   auto image = golden_image("blob_spans_two_pages");
   auto index = find_entry(image, "blob", 0x48);
   auto orphaned = image;
@@ -160,7 +160,7 @@ TEST_CASE("reader: the same key twice on live pages is reported", "[nvs][reader]
   CHECK(duplicate);
 }
 
-TEST_CASE("reader: an erased partition is valid and empty; a ragged size is reported", "[nvs][reader]") {
+TEST_CASE("reader: an erased partition is valid and empty, a ragged size is reported", "[nvs][reader]") {
   CHECK(nvs::read_image(std::vector<std::uint8_t>(0x3000, 0xFF)).valid());
   CHECK(nvs::read_image(std::vector<std::uint8_t>(0x3000, 0xFF)).content.elements().empty());
   auto report = nvs::read_image(std::vector<std::uint8_t>(5000, 0xFF));

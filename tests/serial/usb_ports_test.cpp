@@ -85,7 +85,7 @@ TEST_CASE("FTDI adapters behind a hub have bus-port locations below the hub's", 
   CHECK(x.by_path == "/dev/serial/by-path/pci-0000:00:14.0-usb-0:3.2:1.0-port0");
 }
 
-TEST_CASE("the Espressif USB-Serial/JTAG (cdc_acm) implies usb-reset; an unknown device default-reset",
+TEST_CASE("the Espressif USB-Serial/JTAG (cdc_acm) implies usb-reset, an unknown device default-reset",
           "[ports][unit]") {
   auto ports = list_usb_serial_ports(bench());
   const auto& jtag = port_named(ports, "/dev/ttyACM0");

@@ -131,7 +131,7 @@ TEST_CASE("a custom reset sequence drives the lines as written", "[sim][reset]")
   CHECK(usb.connected);
 }
 
-TEST_CASE("a 303a:1001 port gets usb-reset when default-reset was asked; others keep it", "[sim][reset][ports]") {
+TEST_CASE("a 303a:1001 port gets usb-reset when default-reset was asked, others keep it", "[sim][reset][ports]") {
   SimRun sim(1, "esp32c3", {"--boot", "app", "--reset-circuit", "usb-serial-jtag"});
   test_support::TempDir root;
   test_support::add_usb_tty(root.path(),

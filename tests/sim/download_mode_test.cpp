@@ -216,7 +216,7 @@ TEST_CASE("sim: CHANGE_BAUDRATE is acknowledged and the link keeps working", "[s
   CHECK(client.read_reg(0x40001000) == 0x2CE0806F);
 }
 
-TEST_CASE("sim: a data block sent again is acknowledged and applied once; one out of order is 0x05", "[sim]") {
+TEST_CASE("sim: a data block sent again is acknowledged and applied once, one out of order is 0x05", "[sim]") {
   SimRun sim(1, "esp32c3");
   RomClient client(sim.devices()[0].port);
   REQUIRE(client.sync() == 8);
@@ -303,7 +303,7 @@ TEST_CASE("sim: a board in Secure Download Mode reports it and refuses what the 
   CHECK(stored == data);
 }
 
-TEST_CASE("sim: flash encryption shows in FLASH_CRYPT_CNT; the ESP32 takes neither mode", "[sim]") {
+TEST_CASE("sim: flash encryption shows in FLASH_CRYPT_CNT, the ESP32 takes neither mode", "[sim]") {
   {
     SimRun sim(1, "esp32s2", {"--flash-encryption", "on"});
     RomClient client(sim.devices()[0].port);

@@ -68,7 +68,7 @@ std::vector<std::uint8_t> credentials_image() {
 
 }  // namespace
 
-TEST_CASE("sim power cut: a cut command leaves the board silent until reset; it then boots from flash",
+TEST_CASE("sim power cut: a cut command leaves the board silent until reset, it then boots from flash",
           "[sim][power_cut]") {
   SimRun sim(1, "esp32c3", {"--boot", "app"});
   Console console(sim.devices()[0].port);
@@ -104,7 +104,7 @@ TEST_CASE("sim power cut: a cut command leaves the board silent until reset; it 
   CHECK(console.until("+POP:").find(pop.substr(pop.find("+POP:"), 5 + 64)) != std::string::npos);
 }
 
-TEST_CASE("sim power cut: --fault-power-cut-after cuts the first boot's PoP write; the next boot makes one",
+TEST_CASE("sim power cut: --fault-power-cut-after cuts the first boot's PoP write, the next boot makes one",
           "[sim][power_cut]") {
   SimRun sim(1, "esp32c3", {"--boot", "app", "--fault-power-cut-after", "0"});
   Console console(sim.devices()[0].port);

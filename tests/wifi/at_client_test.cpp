@@ -129,7 +129,7 @@ TEST_CASE("wifi at: the 9th saved network is refused with wifi_list_full, by ADD
   CHECK(saved.size() == 8);
 }
 
-TEST_CASE("wifi at: reorder then reboot connects in the new order; delete and select work", "[wifi][sim]") {
+TEST_CASE("wifi at: reorder then reboot connects in the new order, delete and select work", "[wifi][sim]") {
   SimRun sim(1, "esp32c3", {"--boot", "app"});
   const auto& port = sim.devices()[0].port;
   auto connected_after_reboot = [&]() {
@@ -182,7 +182,7 @@ TEST_CASE("wifi at: reorder then reboot connects in the new order; delete and se
                       }); }) == ErrorCode::firmware_error);
 }
 
-TEST_CASE("wifi at: the password never appears in the trace; the device still gets it", "[wifi][sim]") {
+TEST_CASE("wifi at: the password never appears in the trace, the device still gets it", "[wifi][sim]") {
   SimRun sim(1, "esp32c3", {"--boot", "app"});
   const auto& port = sim.devices()[0].port;
   std::string trace;
