@@ -41,7 +41,8 @@ class DeviceRun {
     try {
       co_await body();
     } catch (const Error& error) {
-      failure = port_failure(error, port_);
+      // A port that never answered is unavailable; one that worked for an earlier step and vanished is gone.
+      failure = timings_.empty() ? error : port_failure(error, port_);
     }
     timings_[step_name] = seconds_since(started);
     if (failure) {
@@ -57,7 +58,8 @@ class DeviceRun {
     report(hooks_.progress, {port_, step_name, StepState::done, 1, ""});
   }
 
-  // port_unavailable on a device path that no longer exists becomes port_gone (the board was unplugged).
+  // port_unavailable on a device path that no longer exists becomes port_gone (the board was unplugged): only
+  // after a step has run on the port.
   static Error port_failure(const Error& error, const std::string& port);
   asio::awaitable<void> run_full();
   asio::awaitable<void> run_wifi_only();

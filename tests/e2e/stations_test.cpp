@@ -136,7 +136,7 @@ TEST_CASE("provision --ports auto takes the ESP-looking ports the filters accept
 }
 
 TEST_CASE(
-    "provision --ports auto --loop picks up a board plugged in later; an unplugged one ends with port_gone "
+    "provision --ports auto --loop picks up a board plugged in later, an unplugged one ends with port_gone "
     "and resumes when plugged back",
     "[e2e][ports][provision]") {
   TempDir dir;

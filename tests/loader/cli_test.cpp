@@ -190,8 +190,8 @@ TEST_CASE("espprov provision refuses a flash-encrypted chip without NVS keys bef
   SimRun sim(1, "esp32c3", {"--flash-encryption", "on"});
   const auto& board = sim.devices().at(0);
   test_support::TempDir dir;
-  auto result = espprov({"provision", "--port", board.port, "--before", "no-reset", "--no-wifi", "--ledger",
-                         (dir / "ledger.db").string()});
+  auto result = espprov({"provision", "--port", board.port, "--before", "no-reset", "--no-wifi", "--no-ca",
+                         "--ledger", (dir / "ledger.db").string()});
   CHECK(result.exit_code == provision::exit_code_of(provision::ErrorCode::flash_encrypted));
   CHECK(record_of(result)["failed_step"] == "chip");
   CHECK((result.out + result.err).find("--nvs-keys") != std::string::npos);

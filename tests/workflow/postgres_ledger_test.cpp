@@ -50,7 +50,7 @@ test_support::ProcessResult espprov(std::vector<std::string> args) {
 }  // namespace
 
 TEST_CASE(
-    "shared ledger: a board another station holds is ledger_busy naming it; after that station is "
+    "shared ledger: a board another station holds is ledger_busy naming it, after that station is "
     "SIGKILLed the board resumes on another station with the same identity",
     "[workflow][ledger][postgres]") {
   const std::string url = test_support::shared_postgres().create_database();
