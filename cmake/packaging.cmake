@@ -47,7 +47,7 @@ set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_DEV_PACKAGE_SHLIBDEPS OFF)
 # The headers and the exported targets name these (cmake/provisionConfig.cmake.in).
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
-    "libboost-dev (>= 1.74), libssl-dev (>= 3), libfmt-dev, nlohmann-json3-dev (>= 3.10), libsqlite3-dev, zlib1g-dev")
+    "libboost-dev (>= 1.74), libssl-dev (>= 3), libfmt-dev, nlohmann-json3-dev (>= 3.10), libsqlite3-dev, zlib1g-dev, libpq-dev, libmosquitto-dev, pkg-config")
 string(CONCAT CPACK_COMPONENT_DEV_DESCRIPTION
     "library to provision ESP32-family boards (development files)\n"
     "libprovision is the library behind espprov, in layers (core, codecs,\n"
