@@ -3,6 +3,7 @@
 #include <utility>  // before Asio: boost/asio/awaitable.hpp (1.74) uses std::exchange
 
 #include <atomic>
+#include <condition_variable>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
@@ -212,17 +213,29 @@ TEST_CASE("postgres registry: a database restart costs 503s, loses nothing ackno
   std::atomic<bool> stop{false};
   std::mutex acknowledged_mutex;
   std::vector<std::string> acknowledged;
-  std::atomic<std::size_t> acknowledged_count{0};
+  std::condition_variable acknowledged_changed;
+  // Waits (bounded) until the station has `count` acknowledged registrations.
+  auto wait_acknowledged = [&](std::size_t count) {
+    std::unique_lock lock(acknowledged_mutex);
+    return acknowledged_changed.wait_for(lock, std::chrono::seconds(120),
+                                         [&] { return acknowledged.size() >= count; });
+  };
+  auto acknowledged_now = [&] {
+    std::lock_guard lock(acknowledged_mutex);
+    return acknowledged.size();
+  };
   std::thread station([&] {  // registers throughout the outage, with the client's retries
     for (int n = 1000; !stop; ++n) {
       auto id = identity(n);
       if (!attempt(client, id).ok) continue;
-      std::lock_guard lock(acknowledged_mutex);
-      acknowledged.push_back(id.uuid);
-      ++acknowledged_count;
+      {
+        std::lock_guard lock(acknowledged_mutex);
+        acknowledged.push_back(id.uuid);
+      }
+      acknowledged_changed.notify_all();
     }
   });
-  while (acknowledged_count < 5) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const bool started = wait_acknowledged(5);
   server.stop();
   auto refused = attempt(no_retry, identity(1));
   CHECK(refused.code == ErrorCode::ca_server);
@@ -231,10 +244,11 @@ TEST_CASE("postgres registry: a database restart costs 503s, loses nothing ackno
   auto after = attempt(client, identity(2));
   INFO(after.message);
   CHECK(after.ok);
-  const std::size_t before_stop = acknowledged_count;
-  while (acknowledged_count < before_stop + 5) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const bool resumed = wait_acknowledged(acknowledged_now() + 5);
   stop = true;
   station.join();
+  REQUIRE(started);
+  REQUIRE(resumed);
 
   std::set<std::string> stored;
   for (const auto& row : shared.list()) stored.insert(row["uuid"].get<std::string>());
