@@ -188,7 +188,7 @@ Record parse_record(std::string_view text, std::string_view source) {
   Record record;
   try {
     record = Record::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for a number such as 1e999
     throw Error(ErrorCode::bad_input,
                 fmt::format("{}: not a JSON record ({}); pipe the output of another espprov step", source, e.what()),
                 "in");
