@@ -27,6 +27,7 @@ enum class ErrorCode {
   wrong_board,        // the board on the port is not the one the record names (its MAC differs)
   port_gone,          // the serial port disappeared during the run (board unplugged)
   secure_download,    // the chip is in secure download mode and refuses the operation
+  wrong_mode,         // the board runs its application where the ROM loader was needed, or the reverse
   // NVS
   nvs_limit,          // content exceeds an NVS limit (name length, string size, partition size)
   nvs_invalid,        // an image failed validation (CRC, structure)

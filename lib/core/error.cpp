@@ -25,6 +25,7 @@ constexpr std::array kErrors{
     ErrorInfo{ErrorCode::nvs_limit, "nvs_limit", 20, "content exceeds an NVS limit"},
     ErrorInfo{ErrorCode::nvs_invalid, "nvs_invalid", 21, "the NVS image is damaged or invalid"},
     ErrorInfo{ErrorCode::flash_encrypted, "flash_encrypted", 22, "flash encryption is on; the partition would be unreadable"},
+    ErrorInfo{ErrorCode::wrong_mode, "wrong_mode", 23, "the board is in the other mode (application vs ROM loader)"},
     ErrorInfo{ErrorCode::ca_unreachable, "ca_unreachable", 30, "the CA cannot be reached"},
     ErrorInfo{ErrorCode::ca_tls, "ca_tls", 31, "TLS with the CA failed"},
     ErrorInfo{ErrorCode::ca_insecure, "ca_insecure", 32, "plain http refused without --allow-insecure-http"},
