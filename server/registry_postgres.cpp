@@ -9,19 +9,18 @@ namespace {
 
 using postgres::Connection;
 using postgres::Failure;
+using postgres::rollback_quietly;
 
 constexpr std::size_t kMaxBatch = 64;
 constexpr int kJobAttempts = 3;                   // a job that lost a unique race sees the winner on its second run
 constexpr int kBatchAttempts = 5;                 // a batch chosen as a deadlock victim runs again
 constexpr long kMigrationLockKey = 0x6573707276;  // "esprv": one server migrates at a time
 
-// One statement each (libpq's extended protocol runs one statement per call). Version 1 is the SQLite schema.
-struct Migration {
-  int version;
-  std::vector<const char*> statements;
-};
-const std::vector<Migration>& migrations() {
-  static const std::vector<Migration> all = {
+// Version 1 is the SQLite schema. Version 2 moves the secrets (PSK, PoP hash, a private key the CA made) to
+// device_secrets, which no role but the CA's may read: a report reader gets SELECT on devices and events only
+// (docs/factory.md).
+const std::vector<postgres::Migration>& migrations() {
+  static const std::vector<postgres::Migration> all = {
       {1,
        {R"sql(CREATE TABLE devices (
             uuid TEXT PRIMARY KEY,
@@ -47,13 +46,25 @@ const std::vector<Migration>& migrations() {
             user_id TEXT NOT NULL DEFAULT '',
             at TEXT NOT NULL,
             detail TEXT NOT NULL DEFAULT ''))sql"}},
+      {2,
+       {R"sql(CREATE TABLE device_secrets (
+            uuid TEXT PRIMARY KEY REFERENCES devices(uuid) ON DELETE CASCADE,
+            psk TEXT NOT NULL,
+            pop_sha256 TEXT NOT NULL DEFAULT '',
+            private_key TEXT NOT NULL DEFAULT ''))sql",
+        "REVOKE ALL ON device_secrets FROM PUBLIC",
+        "INSERT INTO device_secrets (uuid, psk, pop_sha256, private_key) SELECT uuid, psk, pop_sha256, private_key "
+        "FROM devices",
+        "ALTER TABLE devices DROP COLUMN psk, DROP COLUMN pop_sha256, DROP COLUMN private_key"}},
   };
   return all;
 }
 
-constexpr const char* kColumns =
-    "uuid, mac, chip, psk, pop_sha256, certificate, private_key, serial, expiry, created_at, updated_at, owner, "
-    "device_name, location, claimed_at";
+// A DeviceRow's columns in its order, from the device and its secrets.
+constexpr const char* kSelectRow =
+    "SELECT d.uuid, d.mac, d.chip, s.psk, s.pop_sha256, d.certificate, s.private_key, d.serial, d.expiry, "
+    "d.created_at, d.updated_at, d.owner, d.device_name, d.location, d.claimed_at FROM devices d JOIN "
+    "device_secrets s ON s.uuid = d.uuid";
 
 DeviceRow row_of(const postgres::Result& r, int i) {
   return DeviceRow{r.text(i, 0),  r.text(i, 1),  r.text(i, 2),  r.text(i, 3),  r.text(i, 4),
@@ -61,41 +72,23 @@ DeviceRow row_of(const postgres::Result& r, int i) {
                    r.text(i, 10), r.text(i, 11), r.text(i, 12), r.text(i, 13), r.text(i, 14)};
 }
 
-std::vector<std::optional<std::string>> values_of(const DeviceRow& row) {
-  return {row.uuid,        row.mac,         row.chip,        row.psk,      row.pop_sha256,
-          row.certificate, row.private_key, row.serial,      row.expiry,   row.created_at,
-          row.updated_at,  row.owner,       row.device_name, row.location, row.claimed_at};
+// $1..$12 of the devices statements, and $1..$4 of the device_secrets update.
+std::vector<std::optional<std::string>> open_values_of(const DeviceRow& row) {
+  return {row.uuid,       row.mac,   row.chip,        row.certificate, row.serial,     row.expiry,
+          row.created_at, row.owner, row.device_name, row.location,    row.claimed_at, row.updated_at};
+}
+std::vector<std::optional<std::string>> secret_values_of(const DeviceRow& row) {
+  return {row.uuid, row.psk, row.pop_sha256, row.private_key};
 }
 
 void migrate(Connection& db) {
-  db.exec("BEGIN");
-  try {
-    db.exec(fmt::format("SELECT pg_advisory_xact_lock({})", kMigrationLockKey).c_str());
-    db.exec(
-        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
-        "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
-    const int current = std::stoi(db.exec("SELECT coalesce(max(version), 0) FROM schema_version").text(0, 0));
-    const int latest = migrations().back().version;
-    if (current > latest) {
-      throw Error(ErrorCode::io,
-                  fmt::format("registry database: schema version {} is newer than this espprov-ca knows ({}); "
-                              "upgrade espprov-ca",
-                              current, latest),
-                  "db");
-    }
-    for (const auto& migration : migrations()) {
-      if (migration.version <= current) continue;
-      for (const char* statement : migration.statements) db.exec(statement);
-      db.exec("INSERT INTO schema_version (version) VALUES ($1)", {std::to_string(migration.version)});
-    }
-    db.exec("COMMIT");
-  } catch (...) {
-    try {
-      db.exec("ROLLBACK");
-    } catch (const Error&) {
-    }
-    throw;
-  }
+  postgres::migrate(db, {"schema_version", kMigrationLockKey, migrations()}, [](int current, int latest) {
+    return Error(ErrorCode::io,
+                 fmt::format("registry database: schema version {} is newer than this espprov-ca knows ({}); "
+                             "upgrade espprov-ca",
+                             current, latest),
+                 "db");
+  });
 }
 
 // A job's view: rows read with FOR UPDATE, so a concurrent job on the same device (in this server or another)
@@ -105,20 +98,26 @@ class LockingTransaction final : public Transaction {
   explicit LockingTransaction(Connection& db) : db_(db) {}
   const DeviceRow* find_uuid(const std::string& uuid) override { return find("uuid", uuid); }
   const DeviceRow* find_mac(const std::string& mac) override { return find("mac", mac); }
+  // One statement for both tables: a registration costs no extra round trip for keeping its secrets apart. The
+  // foreign key is checked at the statement's end, when the device row exists.
   void insert(const DeviceRow& row) override {
-    static const std::string sql =
-        fmt::format("INSERT INTO devices ({}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)", kColumns);
-    db_.exec(sql.c_str(), values_of(row));
+    auto values = open_values_of(row);
+    values.insert(values.end(), {row.psk, row.pop_sha256, row.private_key});
+    db_.exec(
+        "WITH device AS (INSERT INTO devices (uuid, mac, chip, certificate, serial, expiry, created_at, owner, "
+        "device_name, location, claimed_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING "
+        "uuid) INSERT INTO device_secrets (uuid, psk, pop_sha256, private_key) SELECT uuid, $13, $14, $15 FROM device",
+        values);
   }
   void update(const DeviceRow& row) override {
     auto result = db_.exec(
-        "UPDATE devices SET mac=$2, chip=$3, psk=$4, pop_sha256=$5, certificate=$6, private_key=$7, serial=$8, "
-        "expiry=$9, updated_at=$11, owner=$12, device_name=$13, location=$14, claimed_at=$15 WHERE uuid=$1 "
-        "AND created_at=$10",
-        values_of(row));
+        "UPDATE devices SET mac=$2, chip=$3, certificate=$4, serial=$5, expiry=$6, owner=$8, device_name=$9, "
+        "location=$10, claimed_at=$11, updated_at=$12 WHERE uuid=$1 AND created_at=$7",
+        open_values_of(row));
     if (result.affected() != 1) {
       throw Error(ErrorCode::internal, fmt::format("registry: no device {} to update", row.uuid), "registry");
     }
+    db_.exec("UPDATE device_secrets SET psk=$2, pop_sha256=$3, private_key=$4 WHERE uuid=$1", secret_values_of(row));
   }
   void event(const std::string& uuid, const std::string& kind, const std::string& user_id,
              const std::string& detail) override {
@@ -128,8 +127,7 @@ class LockingTransaction final : public Transaction {
 
  private:
   const DeviceRow* find(const char* column, const std::string& value) {
-    auto result =
-        db_.exec(fmt::format("SELECT {} FROM devices WHERE {} = $1 FOR UPDATE", kColumns, column).c_str(), {value});
+    auto result = db_.exec(fmt::format("{} WHERE d.{} = $1 FOR UPDATE", kSelectRow, column).c_str(), {value});
     if (result.rows() == 0) return nullptr;
     DeviceRow row = row_of(result, 0);
     auto& slot = seen_[row.uuid];
@@ -140,13 +138,6 @@ class LockingTransaction final : public Transaction {
   Connection& db_;
   std::unordered_map<std::string, DeviceRow> seen_;
 };
-
-void rollback_quietly(Connection& db) {
-  try {
-    db.exec("ROLLBACK");
-  } catch (const Error&) {
-  }
-}
 
 }  // namespace
 
@@ -215,7 +206,7 @@ auto PostgresRegistry::with_reader(F&& read) const {
 
 std::optional<DeviceRow> PostgresRegistry::find_uuid(const std::string& uuid) const {
   return with_reader([&](Connection& db) -> std::optional<DeviceRow> {
-    static const std::string sql = fmt::format("SELECT {} FROM devices WHERE uuid = $1", kColumns);
+    static const std::string sql = fmt::format("{} WHERE d.uuid = $1", kSelectRow);
     auto result = db.exec(sql.c_str(), {uuid});
     if (result.rows() == 0) return std::nullopt;
     return row_of(result, 0);
@@ -224,7 +215,7 @@ std::optional<DeviceRow> PostgresRegistry::find_uuid(const std::string& uuid) co
 
 std::optional<DeviceRow> PostgresRegistry::find_mac(const std::string& mac) const {
   return with_reader([&](Connection& db) -> std::optional<DeviceRow> {
-    static const std::string sql = fmt::format("SELECT {} FROM devices WHERE mac = $1", kColumns);
+    static const std::string sql = fmt::format("{} WHERE d.mac = $1", kSelectRow);
     auto result = db.exec(sql.c_str(), {mac});
     if (result.rows() == 0) return std::nullopt;
     return row_of(result, 0);
@@ -320,7 +311,7 @@ void PostgresRegistry::run_batch(std::unique_ptr<Connection>& db, std::vector<Pe
 std::vector<DeviceRow> PostgresRegistry::read_all(const std::string& url) {
   Connection db(url, "registry");
   migrate(db);
-  static const std::string sql = fmt::format("SELECT {} FROM devices ORDER BY seq", kColumns);
+  static const std::string sql = fmt::format("{} ORDER BY d.seq", kSelectRow);
   auto result = db.exec(sql.c_str());
   std::vector<DeviceRow> rows;
   rows.reserve(static_cast<std::size_t>(result.rows()));

@@ -92,4 +92,36 @@ Result Connection::exec(const char* sql, const std::vector<std::optional<std::st
                 fmt::format("{} database: {}{}", owner_, why, lost ? " (connection lost)" : ""), owner_, sqlstate);
 }
 
+void rollback_quietly(Connection& db) {
+  try {
+    db.exec("ROLLBACK");
+  } catch (const Error&) {
+  }
+}
+
+void migrate(Connection& db, const Schema& schema, const std::function<Error(int current, int latest)>& too_new) {
+  db.exec("BEGIN");
+  try {
+    db.exec(fmt::format("SELECT pg_advisory_xact_lock({})", schema.lock_key).c_str());
+    db.exec(fmt::format("CREATE TABLE IF NOT EXISTS {} (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT "
+                        "NULL DEFAULT now())",
+                        schema.version_table)
+                .c_str());
+    const int current = std::stoi(
+        db.exec(fmt::format("SELECT coalesce(max(version), 0) FROM {}", schema.version_table).c_str()).text(0, 0));
+    const int latest = schema.migrations.back().version;
+    if (current > latest) throw too_new(current, latest);
+    const std::string record_version = fmt::format("INSERT INTO {} (version) VALUES ($1)", schema.version_table);
+    for (const auto& migration : schema.migrations) {
+      if (migration.version <= current) continue;
+      for (const char* statement : migration.statements) db.exec(statement);
+      db.exec(record_version.c_str(), {std::to_string(migration.version)});
+    }
+    db.exec("COMMIT");
+  } catch (...) {
+    rollback_quietly(db);
+    throw;
+  }
+}
+
 }  // namespace provision::postgres

@@ -2,6 +2,7 @@
 // away (ErrorCode::database_unavailable) and results that free themselves. Private to libprovision and the CA.
 #pragma once
 
+#include <functional>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -66,5 +67,23 @@ class Connection {
   pg_conn* conn_ = nullptr;
   const char* owner_;
 };
+
+// Versioned schema changes, the CA registry's and the ledger's alike. One statement per entry (libpq's extended
+// protocol runs one statement per call).
+struct Migration {
+  int version;
+  std::vector<const char*> statements;
+};
+struct Schema {
+  const char* version_table;  // "schema_version", "ledger_schema_version": one row per applied migration
+  long lock_key;              // advisory lock: one process migrates at a time, the others then find it done
+  const std::vector<Migration>& migrations;  // ascending versions
+};
+// Applies the migrations `db` has not had, in one transaction. A database at a version newer than the last
+// migration throws too_new(current, latest): an older program must not write to a newer schema.
+void migrate(Connection& db, const Schema& schema, const std::function<Error(int current, int latest)>& too_new);
+
+// ROLLBACK on a connection that may already be lost: a failure here changes nothing the caller reports.
+void rollback_quietly(Connection& db);
 
 }  // namespace provision::postgres

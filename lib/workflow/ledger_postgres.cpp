@@ -10,15 +10,10 @@ namespace {
 constexpr const char* kOwner = "ledger";
 constexpr long kMigrationLockKey = 0x6573706c67;  // "esplg": one station migrates at a time
 
-struct Migration {
-  int version;
-  std::vector<const char*> statements;
-};
-
 // The SQLite ledger's tables, prefixed (a factory may keep the CA registry in the same database), plus the
 // station of every step and the secret fields apart.
-const std::vector<Migration>& migrations() {
-  static const std::vector<Migration> all = {
+const std::vector<postgres::Migration>& migrations() {
+  static const std::vector<postgres::Migration> all = {
       {1,
        {R"sql(CREATE TABLE ledger_devices (
             mac TEXT PRIMARY KEY,
@@ -55,34 +50,13 @@ const std::vector<Migration>& migrations() {
 }
 
 void migrate(postgres::Connection& db) {
-  db.exec("BEGIN");
-  try {
-    db.exec(fmt::format("SELECT pg_advisory_xact_lock({})", kMigrationLockKey).c_str());
-    db.exec(
-        "CREATE TABLE IF NOT EXISTS ledger_schema_version (version INTEGER PRIMARY KEY, "
-        "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
-    const int current = std::stoi(db.exec("SELECT coalesce(max(version), 0) FROM ledger_schema_version").text(0, 0));
-    const int latest = migrations().back().version;
-    if (current > latest) {
-      throw Error(ErrorCode::ledger,
-                  fmt::format("ledger database: schema version {} is newer than this espprov knows ({}); upgrade "
-                              "espprov on this station",
-                              current, latest),
-                  "ledger");
-    }
-    for (const auto& migration : migrations()) {
-      if (migration.version <= current) continue;
-      for (const char* statement : migration.statements) db.exec(statement);
-      db.exec("INSERT INTO ledger_schema_version (version) VALUES ($1)", {std::to_string(migration.version)});
-    }
-    db.exec("COMMIT");
-  } catch (...) {
-    try {
-      db.exec("ROLLBACK");
-    } catch (const Error&) {
-    }
-    throw;
-  }
+  postgres::migrate(db, {"ledger_schema_version", kMigrationLockKey, migrations()}, [](int current, int latest) {
+    return Error(ErrorCode::ledger,
+                 fmt::format("ledger database: schema version {} is newer than this espprov knows ({}); upgrade "
+                             "espprov on this station",
+                             current, latest),
+                 "ledger");
+  });
 }
 
 // The record split in two: what a report may read, and the secret fields.
@@ -181,10 +155,7 @@ void PostgresLedger::batch(const std::function<void()>& body) {
     body();
   } catch (...) {
     batching_ = false;
-    try {
-      db().exec("ROLLBACK");
-    } catch (const Error&) {
-    }
+    postgres::rollback_quietly(db());
     throw;
   }
   batching_ = false;

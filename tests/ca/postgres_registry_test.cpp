@@ -259,13 +259,13 @@ TEST_CASE("postgres registry: a database restart costs 503s, loses nothing ackno
   CHECK(log.find("database reachable again") != std::string::npos);
 }
 
-TEST_CASE("postgres registry: init records schema version 1 and a second init on the database keeps its rows",
+TEST_CASE("postgres registry: init records the latest schema version and a second init on the database keeps its rows",
           "[ca][postgres]") {
   SharedCa shared;
   ca::Client client(shared.options(shared.serve()));
   REQUIRE(attempt(client, identity(7)).ok);
   provision::postgres::Connection db(shared.db, "test");
-  CHECK(db.exec("SELECT max(version) FROM schema_version").text(0, 0) == "1");
+  CHECK(db.exec("SELECT max(version) FROM schema_version").text(0, 0) == "2");
   test_support::TempDir other;  // a second CA folder on the same database: the schema is there already
   auto init = test_support::run_process(
       {test_support::bin_path("espprov-ca").string(), "init", (other / "ca").string(), "--db", shared.db});
@@ -276,4 +276,72 @@ TEST_CASE("postgres registry: init records schema version 1 and a second init on
   CHECK(exported.exit_code == 0);
   CHECK(exported.out.find(identity(7).uuid) != std::string::npos);
   CHECK(exported.out.find("psk") == std::string::npos);
+}
+
+TEST_CASE("postgres registry: a report reader's role selects devices and events but not the PSKs or keys",
+          "[ca][postgres]") {
+  SharedCa shared;
+  ca::Client client(shared.options(shared.serve()));
+  const std::string psk = std::string(32, 'c') + std::string(32, 'd');
+  REQUIRE(attempt(client, identity(9, psk)).ok);
+  provision::postgres::Connection admin(shared.db, "test");
+  admin.exec(
+      "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'ca_reporter') THEN "
+      "CREATE ROLE ca_reporter LOGIN; END IF; END $$");
+  admin.exec("GRANT SELECT ON devices, events TO ca_reporter");  // what docs/factory.md grants a report reader
+  std::string as_reporter = shared.db;
+  as_reporter.replace(as_reporter.find("espprov@"), 7, "ca_reporter");
+  provision::postgres::Connection reporter(as_reporter, "test");
+  const auto device = reporter.exec("SELECT row_to_json(d)::text FROM devices d").text(0, 0);
+  CHECK(device.find(identity(9).uuid) != std::string::npos);
+  CHECK(device.find("BEGIN CERTIFICATE") != std::string::npos);
+  CHECK(device.find(psk) == std::string::npos);
+  CHECK(device.find("psk") == std::string::npos);
+  CHECK(reporter.exec("SELECT count(*) FROM events").text(0, 0) != "0");
+  try {
+    reporter.exec("SELECT psk, private_key FROM device_secrets");
+    FAIL("the report reader read device_secrets");
+  } catch (const provision::postgres::Failure& e) {
+    CHECK(e.sqlstate() == "42501");  // insufficient_privilege
+  }
+  // The CA's own role still reads them: its listing (the registry's rows with their secrets) has the device.
+  CHECK(shared.list().size() == 1);
+}
+
+TEST_CASE("postgres registry: a registry made at schema version 1 keeps its devices and moves their secrets apart",
+          "[ca][postgres]") {
+  const std::string db = test_support::shared_postgres().create_database();
+  {
+    provision::postgres::Connection old(db, "test");  // version 1's tables, as an older espprov-ca made them
+    old.exec(
+        "CREATE TABLE devices (uuid TEXT PRIMARY KEY, mac TEXT NOT NULL UNIQUE, chip TEXT NOT NULL, psk TEXT NOT NULL, "
+        "pop_sha256 TEXT NOT NULL DEFAULT '', certificate TEXT NOT NULL, private_key TEXT NOT NULL DEFAULT '', "
+        "serial TEXT NOT NULL UNIQUE, expiry TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, "
+        "owner TEXT NOT NULL DEFAULT '', device_name TEXT NOT NULL DEFAULT '', location TEXT NOT NULL DEFAULT '', "
+        "claimed_at TEXT NOT NULL DEFAULT '', seq BIGSERIAL NOT NULL)");
+    old.exec(
+        "CREATE TABLE events (id BIGSERIAL PRIMARY KEY, uuid TEXT NOT NULL, kind TEXT NOT NULL, user_id TEXT NOT "
+        "NULL DEFAULT '', at TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '')");
+    old.exec("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
+    old.exec("INSERT INTO schema_version (version) VALUES (1)");
+    old.exec(
+        "INSERT INTO devices (uuid, mac, chip, psk, pop_sha256, certificate, private_key, serial, expiry, created_at, "
+        "updated_at) VALUES ($1, 'A0B1C2000042', 'esp32c3', $2, 'pophash', 'cert', 'key', '42', '2030-01-01', "
+        "'2026-01-01', '2026-01-01')",
+        {identity(0x42).uuid, std::string(64, 'f')});
+  }
+  auto listed = test_support::run_process({test_support::bin_path("espprov-ca").string(), "list", "--db", db});
+  INFO(listed.err);
+  REQUIRE(listed.exit_code == 0);
+  CHECK(listed.out.find(identity(0x42).uuid) != std::string::npos);
+  provision::postgres::Connection now(db, "test");
+  CHECK(now.exec("SELECT max(version) FROM schema_version").text(0, 0) == "2");
+  auto secrets = now.exec("SELECT psk, pop_sha256, private_key FROM device_secrets WHERE uuid = $1", {identity(0x42).uuid});
+  REQUIRE(secrets.rows() == 1);
+  CHECK(secrets.text(0, 0) == std::string(64, 'f'));
+  CHECK(secrets.text(0, 1) == "pophash");
+  CHECK(secrets.text(0, 2) == "key");
+  CHECK(now.exec("SELECT count(*) FROM information_schema.columns WHERE table_name = 'devices' AND column_name IN "
+                 "('psk', 'pop_sha256', 'private_key')")
+            .text(0, 0) == "0");
 }
