@@ -2,8 +2,12 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <pwd.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -47,6 +51,12 @@ int free_loopback_port() {
   return ntohs(address.sin_port);
 }
 
+std::string shell_quoted(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const auto& arg : argv) out += "'" + arg + "' ";
+  return out;
+}
+
 const passwd* server_user() {
   if (const passwd* user = ::getpwnam("postgres")) return user;
   return ::getpwnam("nobody");
@@ -68,6 +78,7 @@ PostgresServer::PostgresServer() : bin_(server_bin_dir()) {
   auto init = run_process(as_server_user({bin_ + "/initdb", "-D", (dir_ / "data").string(), "-U", "espprov", "-A",
                                           "trust", "-E", "UTF8", "--no-locale", "--no-sync"}));
   if (init.exit_code != 0) throw std::runtime_error("initdb failed: " + init.err + init.out);
+  start_watcher();
   start();
 }
 
@@ -76,6 +87,55 @@ PostgresServer::~PostgresServer() {
     stop();
   } catch (const std::exception&) {
   }
+  end_watcher();
+}
+
+extern "C" char** environ;
+
+// The watcher blocks in `read` on a pipe whose write end only this process holds (close-on-exec: the programs
+// the tests run do not inherit it). When this process ends, however it ends, the read sees EOF and the watcher
+// stops the server at once and removes its folder. Its own session: a signal to the test's process group (ctest's
+// timeout) does not take it too.
+void PostgresServer::start_watcher() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe for the PostgreSQL watcher");
+  const std::string script =
+      "read -r _; " +
+      shell_quoted(as_server_user({bin_ + "/pg_ctl", "-D", (dir_ / "data").string(), "-m", "immediate", "-w", "stop"})) +
+      ">/dev/null 2>&1; rm -rf " + shell_quoted({dir_.path().string()});
+  std::vector<std::string> argv{"/bin/sh", "-c", script};
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, fds[0], 0);  // dup2 clears close-on-exec on the copy
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID);
+  const int rc = posix_spawn(&watcher_, args[0], &actions, &attributes, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  ::close(fds[0]);
+  if (rc != 0) {
+    ::close(fds[1]);
+    watcher_ = -1;
+    throw std::runtime_error("cannot start the PostgreSQL watcher");
+  }
+  watcher_pipe_ = fds[1];
+}
+
+// A normal end: the server is stopped already and TempDir removes the folder; the watcher must not race it.
+void PostgresServer::end_watcher() {
+  if (watcher_ > 0) {
+    ::kill(watcher_, SIGKILL);
+    ::waitpid(watcher_, nullptr, 0);
+    watcher_ = -1;
+  }
+  if (watcher_pipe_ >= 0) ::close(watcher_pipe_);
+  watcher_pipe_ = -1;
 }
 
 std::vector<std::string> PostgresServer::as_server_user(std::vector<std::string> argv) const {

@@ -1,7 +1,11 @@
 // A real PostgreSQL server (Debian's `postgresql` package) for tests: initdb in a temp folder, pg_ctl start on a
 // free loopback port, stop at the end. PostgreSQL refuses to run as root, so when the tests run as root the
 // server runs as the unprivileged `postgres` user the package creates (or `nobody`), through setpriv.
+// A test process killed outright (SIGKILL, a ctest timeout) runs no destructor: a watcher process started with the
+// server stops it and removes its folder when the test process's end of a pipe closes.
 #pragma once
+
+#include <sys/types.h>
 
 #include <string>
 
@@ -20,6 +24,7 @@ class PostgresServer {
   std::string create_database();
   std::string url(const std::string& database) const;
   int port() const { return port_; }
+  const std::filesystem::path& folder() const { return dir_.path(); }
 
   void start();
   void stop();  // fast shutdown: sessions are cut, as when the database host goes away
@@ -27,12 +32,16 @@ class PostgresServer {
  private:
   std::vector<std::string> as_server_user(std::vector<std::string> argv) const;
   std::string log_text() const;
+  void start_watcher();
+  void end_watcher();
 
   TempDir dir_;
   std::string bin_;  // /usr/lib/postgresql/<version>/bin
   int port_ = 0;
   bool running_ = false;
   int databases_ = 0;
+  pid_t watcher_ = -1;
+  int watcher_pipe_ = -1;  // our end; the watcher reads EOF when the last holder of it ends
 };
 
 // One server per test process, started on first use and stopped at exit: each test takes its own database.
