@@ -53,6 +53,12 @@ Record ConnectivityResult::fields() const {
 
 asio::awaitable<ConnectivityResult> check_connectivity(serial::Link& link, const ConnectivityOptions& options,
                                                        const Record& record) {
+  StationSubscriber station(options);
+  co_return co_await check_connectivity(link, options, record, station);
+}
+
+asio::awaitable<ConnectivityResult> check_connectivity(serial::Link& link, const ConnectivityOptions& options,
+                                                       const Record& record, StationSubscriber& station) {
   const auto start = Clock::now();
   const auto deadline = start + options.timeout;
   const std::string uuid = record.value("uuid", std::string());
@@ -78,9 +84,9 @@ asio::awaitable<ConnectivityResult> check_connectivity(serial::Link& link, const
   }
   check_topic(status.topic, uuid);
 
-  // 2. The station sees the birth message of that connection, with its own credential.
-  TelemetryWatch watch(options, "espprov-station-" + uuid, status.topic);
-  watch.start();
+  // 2. The station sees the birth message of that connection (retained, so a late subscription gets it too), on
+  //    its own connection with its own credential.
+  StationSubscriber::TopicWatch watch(station, status.topic);
   while (true) {
     for (const auto& message : watch.take_messages()) {
       if (is_birth(message, uuid, status.session)) {

@@ -5,17 +5,25 @@
 #include <memory>
 #include <string>
 
+#include "mqtt/watch.hpp"
 #include "provision/workflow.hpp"
 #include "workflow/ledger_writer.hpp"
 
 namespace provision::workflow {
 
+// What every device of a run shares, built once per run: the CA client (its TLS context and roots loaded once;
+// null without options.ca) and the station's MQTT connection (one TLS handshake per run; null without
+// options.mqtt).
+struct SharedClients {
+  std::unique_ptr<ca::Client> ca;
+  std::unique_ptr<mqtt::StationSubscriber> mqtt;
+};
+SharedClients make_shared_clients(const ProvisionOptions& options);
+
 class DeviceRun {
  public:
-  // `ca_client` is shared by every device of a station (its TLS context and roots are loaded once); null when
-  // options.ca is not set.
   DeviceRun(std::string port, const ProvisionOptions& options, LedgerWriter& ledger, const Hooks& hooks,
-            const ca::Client* ca_client);
+            SharedClients& clients);
   // The final record: ok, or an error record with "failed_step". Throws only Error(ledger).
   asio::awaitable<Record> run();
 
@@ -86,12 +94,11 @@ class DeviceRun {
   std::unique_ptr<serial::Link> link_;
   std::unique_ptr<loader::Loader> loader_;
   const ca::Client* ca_client_;
+  mqtt::StationSubscriber* mqtt_station_;
 };
 
 // provision_device() with the writer shared by every device of a station.
 asio::awaitable<Record> run_device(std::string port, const ProvisionOptions& options, LedgerWriter& ledger,
-                                   const Hooks& hooks, const ca::Client* ca_client);
-// The CA client for `options` (null without a CA): built once per run, shared by its devices.
-std::unique_ptr<ca::Client> make_ca_client(const ProvisionOptions& options);
+                                   const Hooks& hooks, SharedClients& clients);
 
 }  // namespace provision::workflow

@@ -42,8 +42,13 @@ void check_given_matches(const Record& kept, const char* field, const std::optio
 }  // namespace
 
 DeviceRun::DeviceRun(std::string port, const ProvisionOptions& options, LedgerWriter& ledger, const Hooks& hooks,
-                     const ca::Client* ca_client)
-    : port_(std::move(port)), options_(options), ledger_(ledger), hooks_(hooks), ca_client_(ca_client) {
+                     SharedClients& clients)
+    : port_(std::move(port)),
+      options_(options),
+      ledger_(ledger),
+      hooks_(hooks),
+      ca_client_(clients.ca.get()),
+      mqtt_station_(clients.mqtt.get()) {
   record_["port"] = port_;
   // The steps' own events become progress within the workflow's step: one started/done pair per step.
   if (hooks_.progress) {
@@ -168,7 +173,7 @@ asio::awaitable<void> DeviceRun::configure_and_verify() {
   });
   if (options_.mqtt) {
     co_await step("connectivity", [&]() -> asio::awaitable<void> {
-      auto connected = co_await mqtt::check_connectivity(*link_, *options_.mqtt, record_);
+      auto connected = co_await mqtt::check_connectivity(*link_, *options_.mqtt, record_, *mqtt_station_);
       merge_into(record_, connected.fields());
     });
   }
@@ -334,21 +339,24 @@ double DeviceRun::seconds_since(Clock::time_point start) {
   return std::round(std::chrono::duration<double>(Clock::now() - start).count() * 1000) / 1000;
 }
 
-std::unique_ptr<ca::Client> make_ca_client(const ProvisionOptions& options) {
-  return options.ca ? std::make_unique<ca::Client>(*options.ca) : nullptr;
+SharedClients make_shared_clients(const ProvisionOptions& options) {
+  SharedClients clients;
+  if (options.ca) clients.ca = std::make_unique<ca::Client>(*options.ca);
+  if (options.mqtt) clients.mqtt = std::make_unique<mqtt::StationSubscriber>(*options.mqtt);
+  return clients;
 }
 
 asio::awaitable<Record> run_device(std::string port, const ProvisionOptions& options, LedgerWriter& ledger,
-                                   const Hooks& hooks, const ca::Client* ca_client) {
-  DeviceRun run(std::move(port), options, ledger, hooks, ca_client);
+                                   const Hooks& hooks, SharedClients& clients) {
+  DeviceRun run(std::move(port), options, ledger, hooks, clients);
   co_return co_await run.run();
 }
 
 asio::awaitable<Record> provision_device(std::string port, const ProvisionOptions& options, Ledger& ledger,
                                          const Hooks& hooks) {
   LedgerWriter writer(ledger);
-  auto ca_client = make_ca_client(options);
-  co_return co_await run_device(std::move(port), options, writer, hooks, ca_client.get());
+  auto clients = make_shared_clients(options);
+  co_return co_await run_device(std::move(port), options, writer, hooks, clients);
 }
 
 }  // namespace provision::workflow

@@ -40,7 +40,7 @@ std::string field(const Record& record, const char* name) {
 
 // One port in station mode: provision, then wait until a board with another MAC answers, and go again.
 asio::awaitable<void> station_port(std::string port, const StationOptions& station, const ProvisionOptions& options,
-                                   LedgerWriter& ledger, const Hooks& hooks, const ca::Client* ca_client,
+                                   LedgerWriter& ledger, const Hooks& hooks, SharedClients& clients,
                                    std::function<void(const Record&)>& on_done) {
   std::string last_mac;
   while (!stopping(hooks)) {
@@ -49,7 +49,7 @@ asio::awaitable<void> station_port(std::string port, const StationOptions& stati
                                                station.auto_ports.has_value());
       if (!next) break;  // stopped while waiting, or (--ports auto) the port went away
     }
-    Record record = co_await run_device(port, options, ledger, hooks, ca_client);
+    Record record = co_await run_device(port, options, ledger, hooks, clients);
     on_done(record);
     // --ports auto: the port went away (board unplugged); the watcher starts a new worker when it comes back.
     if (station.auto_ports && !std::filesystem::exists(port)) break;
@@ -61,7 +61,7 @@ asio::awaitable<void> station_port(std::string port, const StationOptions& stati
 
 // --ports auto with --loop: lists the ports every board_poll and starts a station worker on each new one.
 asio::awaitable<void> watch_auto_ports(const StationOptions& station, const ProvisionOptions& options,
-                                       LedgerWriter& ledger, const Hooks& hooks, const ca::Client* ca_client,
+                                       LedgerWriter& ledger, const Hooks& hooks, SharedClients& clients,
                                        std::function<void(const Record&)>& on_done,
                                        std::shared_ptr<std::set<std::string>> active) {
   auto executor = co_await asio::this_coro::executor;
@@ -72,7 +72,7 @@ asio::awaitable<void> watch_auto_ports(const StationOptions& station, const Prov
       report(hooks.progress, {port, "wait", StepState::progress, 0, "port appeared"});
       ++*workers;
       asio::co_spawn(
-          executor, station_port(port, station, options, ledger, hooks, ca_client, on_done),
+          executor, station_port(port, station, options, ledger, hooks, clients, on_done),
           [port, active, workers, &on_done](std::exception_ptr error) {
             active->erase(port);
             --*workers;
@@ -107,7 +107,7 @@ asio::awaitable<void> provision_station(const StationOptions& station, const Pro
                                         std::function<void(const Record&)> on_done) {
   auto executor = co_await asio::this_coro::executor;
   LedgerWriter writer(ledger);  // group commit across the devices; outlives every worker (awaited below)
-  auto ca_client = make_ca_client(options);  // one TLS context and set of roots for every device
+  auto clients = make_shared_clients(options);  // one CA client and one MQTT connection for every device
   auto queue = std::make_shared<std::deque<std::string>>(station.ports.begin(), station.ports.end());
   std::size_t workers = station.jobs == 0 ? queue->size() : std::min(station.jobs, queue->size());
   if (station.loop) workers = queue->size();  // station mode: every port is watched all the time
@@ -117,7 +117,7 @@ asio::awaitable<void> provision_station(const StationOptions& station, const Pro
   if (watching) {
     // Explicit --port values get their workers below; the watcher adds the USB ports as they appear.
     auto active = std::make_shared<std::set<std::string>>(station.ports.begin(), station.ports.end());
-    asio::co_spawn(executor, watch_auto_ports(station, options, writer, hooks, ca_client.get(), on_done, active),
+    asio::co_spawn(executor, watch_auto_ports(station, options, writer, hooks, clients, on_done, active),
                    [&, running](std::exception_ptr error) {
                      if (error) {
                        try {
@@ -138,9 +138,9 @@ asio::awaitable<void> provision_station(const StationOptions& station, const Pro
             std::string port = queue->front();
             queue->pop_front();
             if (station.loop) {
-              co_await station_port(port, station, options, writer, hooks, ca_client.get(), on_done);
+              co_await station_port(port, station, options, writer, hooks, clients, on_done);
             } else {
-              Record record = co_await run_device(port, options, writer, hooks, ca_client.get());
+              Record record = co_await run_device(port, options, writer, hooks, clients);
               on_done(record);
             }
           }

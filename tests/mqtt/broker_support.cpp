@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <thread>
 
@@ -98,7 +99,7 @@ int free_loopback_port() {
   return ntohs(address.sin_port);
 }
 
-Broker::Broker(const test_support::TempDir& dir, const BrokerFiles& files) {
+Broker::Broker(const test_support::TempDir& dir, const BrokerFiles& files) : log_file_(dir / "mosquitto.log") {
   const auto conf = dir / "mosquitto.conf";
   const auto acl = dir / "mosquitto.acl";
   {
@@ -118,6 +119,8 @@ Broker::Broker(const test_support::TempDir& dir, const BrokerFiles& files) {
              "persistence false\n"
              "log_dest stderr\n"
              "log_type error\n"
+             "log_type notice\n"  // with the file below: who connected, as which user (connection counts)
+          << "log_dest file " << log_file_.string() << "\n"
           << (::getuid() == 0 ? "user root\n" : "") << "listener " << port_ << " 127.0.0.1\n"
           << "cafile " << files.client_ca.string() << "\n"
           << "certfile " << files.server_cert.string() << "\n"
@@ -139,6 +142,11 @@ Broker::Broker(const test_support::TempDir& dir, const BrokerFiles& files) {
 }
 
 Broker::~Broker() { stop(); }
+
+std::string Broker::log_text() const {
+  std::ifstream in(log_file_);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
 
 void Broker::stop() {
   if (process_) process_->stop();

@@ -41,8 +41,10 @@ class Broker {
   int port() const { return port_; }
   std::string url() const { return "mqtts://127.0.0.1:" + std::to_string(port_); }
   void stop();
+  std::string log_text() const;  // the broker's log file: errors and notices (each client connected, its user)
 
  private:
+  std::filesystem::path log_file_;
   int port_ = 0;
   std::unique_ptr<test_support::BackgroundProcess> process_;
 };

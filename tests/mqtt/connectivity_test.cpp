@@ -118,6 +118,37 @@ TEST_CASE("mqtt: a freshly provisioned board connects with its certificate and i
   CHECK(moved.data[0].find(claimed) != std::string::npos);
 }
 
+static std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
+  return n;
+}
+
+TEST_CASE("mqtt: one provision run confirms all its boards over a single station connection to the broker",
+          "[e2e][mqtt]") {
+  Lab lab;
+  SimRun sim(3, "esp32c3");
+  std::vector<std::string> ports;
+  for (const auto& board : sim.devices()) ports.push_back(board.port);
+  auto run = run_process(e2e::provision_argv(&lab.ca, (lab.dir / "ledger.db").string(), ports,
+                                             {"--mqtt-url", lab.broker.url(), "--mqtt-cert", lab.station.cert_file,
+                                              "--mqtt-key", lab.station.key_file}),
+                         "", 180s);
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  auto out = e2e::records(run);
+  REQUIRE(out.size() == 3);
+  const std::string log = lab.broker.log_text();
+  INFO(log);
+  for (const auto& record : out) {
+    CHECK(record["mqtt"]["connected"] == true);
+    // Each board's own connection (its certificate's CN, its uuid, is its user) is in the log...
+    CHECK(count_of(log, "u'" + record["uuid"].get<std::string>() + "'") >= 1);
+  }
+  // ... and the station's operator credential connected once for the three of them.
+  CHECK(count_of(log, "u'espprov-station'") == 1);
+}
+
 TEST_CASE("mqtt: the broker's ACL refuses a board's publish to another device's topic",
           "[e2e][mqtt]") {
   Lab lab;
