@@ -30,7 +30,7 @@ void setup(CLI::App& app) {
                                                provision::Record& record) -> boost::asio::awaitable<void> {
                                   co_await loader.erase_region(offset, size);
                                   record["offset"] = fmt::format("0x{:X}", offset);
-                                  record["size"] = size;
+                                  record["size"] = fmt::format("0x{:X}", size);
                                   record["erased"] = true;
                                 });
   });

@@ -57,7 +57,7 @@ void setup(CLI::App& app) {
                           "  espprov mac --port /dev/ttyUSB0 --after no-reset | espprov uuid --in - \\\n"
                           "    | espprov psk --in - | espprov nvs-build --in - --out nvs.bin \\\n"
                           "    | espprov flash --in - --port /dev/ttyUSB0 --offset 0x3F0000 nvs.bin\n"
-                          "The write is skipped when the region's MD5 already matches (\"skipped\": true) unless "
+                          "The write is skipped when the region's MD5 already matches (\"flash_skipped\": true) unless "
                           "--force.\n"
                           "With --in, the record is read before FILE (so a pipe waits for nvs-build to finish); a\n"
                           "FILE whose MD5 or size differs from the record's nvs_md5/nvs_size is refused\n"

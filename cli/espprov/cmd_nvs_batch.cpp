@@ -84,6 +84,26 @@ provision::ErrorCode failure_code(const Record& row) {
   return provision::ErrorCode::partial_failure;
 }
 
+// The batch's own error: all rows failed with one kind of error = that error (code and field); otherwise
+// partial_failure on the values file. One message, however many rows failed alike (the manifest lists each).
+std::pair<provision::ErrorCode, Record> batch_error(const Record& failures, std::size_t rows) {
+  std::set<std::string> kinds, fields;
+  for (const auto& row : failures) {
+    kinds.insert(row["error"]["code"].get<std::string>());
+    fields.insert(row["error"]["field"].get<std::string>());
+  }
+  const Record& first = failures[0]["error"];
+  auto code = provision::ErrorCode::partial_failure;
+  std::string field = "values";
+  if (failures.size() == rows && kinds.size() == 1) {
+    code = failure_code(failures[0]);
+    if (fields.size() == 1) field = *fields.begin();
+  }
+  const std::string message = fmt::format("{} of {} rows failed ({}); first: {}", failures.size(), rows,
+                                          fmt::join(kinds, ", "), first["message"].get<std::string>());
+  return {code, Record{{"code", std::string(provision::error_name(code))}, {"message", message}, {"field", field}}};
+}
+
 void run(const NvsBatchOptions& options) {
   if (options.encrypt && options.keys_file.empty() && !options.keys_per_device) {
     throw provision::Error(provision::ErrorCode::usage, "--encrypt needs --keys FILE or --keys-per-device", "keys");
@@ -123,18 +143,15 @@ void run(const NvsBatchOptions& options) {
     if (row["ok"] == false) failures.push_back(row);
   }
   summary["failures"] = failures;
-  espprov::emit(summary);
-  if (result.failed > 0) {
-    // Exit code: all rows failed with one kind of error = that error's code; otherwise partial_failure. One line
-    // on stderr, however many rows failed alike (the manifest lists each).
-    std::set<std::string> kinds;
-    for (const auto& row : failures) kinds.insert(row["error"]["code"].get<std::string>());
-    int code = provision::exit_code_of(provision::ErrorCode::partial_failure);
-    if (result.failed == rows && kinds.size() == 1) code = provision::exit_code_of(failure_code(failures[0]));
-    std::cerr << fmt::format("espprov: error: {} of {} rows failed ({}); first: {}\n", result.failed, rows,
-                             fmt::join(kinds, ", "), failures[0]["error"]["message"].get<std::string>());
-    throw espprov::ExitWith{code};
+  if (result.failed == 0) {
+    espprov::emit(summary);
+    return;
   }
+  const auto [code, error] = batch_error(failures, rows);
+  summary["error"] = error;  // the {code, message, field} object every command's failure carries
+  espprov::emit(summary);
+  std::cerr << "espprov: error: " << error["message"].get<std::string>() << '\n';
+  throw espprov::ExitWith{provision::exit_code_of(code)};
 }
 
 void setup(CLI::App& app) {

@@ -14,6 +14,7 @@
 
 #include "command.hpp"
 #include "provision/ca.hpp"
+#include "provision/device_record.hpp"
 #include "provision/files.hpp"
 #include "provision/workflow.hpp"
 #include "provision_options.hpp"
@@ -23,11 +24,9 @@ namespace {
 namespace workflow = provision::workflow;
 using provision::Record;
 
-// CSV columns of a provision record, in this order (rows are streamed as devices finish, so the header is fixed).
-const std::vector<std::string> kCsvColumns = {
-    "ok", "port", "chip", "mac", "mac_hex", "uuid", "uuid_scheme", "psk", "expiry", "cert_serial", "nvs_offset",
-    "nvs_size", "nvs_md5", "flash_skipped", "ip", "rssi", "wifi_ssid", "fw_version", "resumed", "attempts",
-    "seconds", "failed_step", "error_code", "error_field", "error_message"};
+// CSV columns of a provision record: every field provision sets, in the record table's order
+// (provision/device_record.hpp). Rows are streamed as devices finish, so the header is fixed.
+const std::vector<std::string> kCsvColumns = provision::step_csv_columns("provision");
 
 class Output {
  public:

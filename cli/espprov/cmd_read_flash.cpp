@@ -38,7 +38,7 @@ void setup(CLI::App& app) {
                                   // 0600: the region may be the credentials partition (PSK, device key).
                                   provision::write_file_atomic(out, data, provision::FileMode::secret);
                                   record["offset"] = fmt::format("0x{:X}", offset);
-                                  record["size"] = size;
+                                  record["size"] = fmt::format("0x{:X}", size);
                                   record["md5"] = provision::loader::md5_hex(data);
                                   record["file"] = out;
                                 });

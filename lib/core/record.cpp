@@ -4,27 +4,25 @@
 #include <array>
 #include <fmt/format.h>
 
+#include "provision/device_record.hpp"
 #include "provision/text.hpp"
 
 namespace provision {
 namespace {
 
-// Values under these names are secrets wherever they appear in a record.
-constexpr std::array<std::string_view, 8> kSecretFields{
-    "psk", "wifi_password", "password", "device_key", "private_key", "nvs_keys", "token", "pop",
-};
-
-// CSV column order for spreadsheets: stable, documented in README.md. Unknown fields follow in first-seen order.
-constexpr std::array<std::string_view, 47> kKnownColumns{
-    "ok",          "port",          "chip",          "mac",           "mac_hex",       "uuid",
-    "uuid_scheme", "psk",           "features",      "flash_size",    "certificate",   "ca_cert",
-    "device_key",  "expiry",        "cert_serial",   "cert_fingerprint", "nvs_namespace", "nvs_offset",
-    "nvs_size",    "nvs_version",   "nvs_encrypted", "nvs_md5",       "nvs_file",      "offset",
-    "size",        "md5",           "compressed",    "written",       "skipped",       "verified",
-    "bytes_on_wire", "resends",     "wifi_ssid",   "wifi_password", "ip",            "rssi",          "fw_version",
-    "resumed",     "attempts",      "seconds",       "timings",       "failed_step",   "error_code",
-    "error_field", "error_message", "ledger",        "step",
-};
+// CSV column order for spreadsheets: the device record's table (provision/device_record.hpp), its error object as
+// three columns. Unknown fields follow in first-seen order.
+std::vector<std::string> known_columns() {
+  std::vector<std::string> columns;
+  for (const auto& field : kRecordFields) {
+    if (field.kind == FieldKind::error) {
+      columns.insert(columns.end(), {"error_code", "error_field", "error_message"});
+    } else {
+      columns.emplace_back(field.name);
+    }
+  }
+  return columns;
+}
 
 void redact_in_place(Record& value) {
   if (value.is_object()) {
@@ -91,7 +89,10 @@ Record flatten_for_table(const Record& record) {
 }  // namespace
 
 bool is_secret_field(std::string_view name) {
-  return std::find(kSecretFields.begin(), kSecretFields.end(), name) != kSecretFields.end();
+  for (const auto& field : kRecordFields) {
+    if (field.secret && field.name == name) return true;
+  }
+  return std::find(std::begin(kOtherSecretNames), std::end(kOtherSecretNames), name) != std::end(kOtherSecretNames);
 }
 
 Record redact(const Record& record) {
@@ -138,7 +139,8 @@ std::vector<std::string> csv_columns(const std::vector<Record>& records) {
     }
   }
   std::vector<std::string> columns;
-  for (auto known : kKnownColumns) {
+  static const std::vector<std::string> known_order = known_columns();
+  for (const auto& known : known_order) {
     if (std::find(seen.begin(), seen.end(), known) != seen.end()) columns.emplace_back(known);
   }
   for (const auto& key : seen) {
@@ -169,8 +171,8 @@ std::string csv_row(const Record& record, const std::vector<std::string>& column
 std::string text_lines(const Record& record) {
   std::string out;
   const Record flat = flatten_for_table(record);
-  for (const auto& [key, value] : flat.items()) {
-    out += fmt::format("{}: {}\n", key, cell_text(value));
+  for (const auto& key : csv_columns({record})) {  // the table's order, as in CSV
+    out += fmt::format("{}: {}\n", key, cell_text(flat[key]));
   }
   return out;
 }

@@ -77,12 +77,12 @@ Record device_mac_fields(const MacAddress& mac) { return mac_fields(mac); }
 Record write_fields(const WriteResult& result) {
   Record fields = Record::object();
   fields["offset"] = fmt::format("0x{:X}", result.offset);
-  fields["size"] = result.size;
+  fields["size"] = fmt::format("0x{:X}", result.size);  // hex, like offset and nvs_size (device_record.hpp)
   fields["md5"] = result.md5;
   fields["compressed"] = result.compressed;
   fields["written"] = result.written;
-  fields["verified"] = result.verified;
-  fields["skipped"] = result.skipped;
+  fields["flash_skipped"] = result.skipped;
+  fields["flash_verified"] = result.verified;  // the MD5 check; `verified` is provision's identity check
   fields["bytes_on_wire"] = result.bytes_on_wire;
   fields["resends"] = result.resends;
   fields["sectors_total"] = result.sectors_total;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "mqtt/watch.hpp"
+#include "provision/device_record.hpp"
 #include "provision/workflow.hpp"
 #include "workflow/ledger_writer.hpp"
 
@@ -25,7 +26,7 @@ class DeviceRun {
   DeviceRun(std::string port, const ProvisionOptions& options, LedgerWriter& ledger, const Hooks& hooks,
             SharedClients& clients);
   // The final record: ok, or an error record with "failed_step". Throws only Error(ledger).
-  asio::awaitable<Record> run();
+  asio::awaitable<DeviceRecord> run();
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -59,8 +60,9 @@ class DeviceRun {
       throw *failure;
     }
     if (!mac_.empty()) {
-      Record snapshot = record_;
-      snapshot["timings"] = timings_;
+      DeviceRecord with_timings = record_;
+      with_timings.timings = timings_;
+      Record snapshot = to_json(with_timings);
       co_await ledger_.complete_step(mac_, step_name, snapshot);
     }
     report(hooks_.progress, {port_, step_name, StepState::done, 1, ""});
@@ -87,7 +89,7 @@ class DeviceRun {
   LedgerWriter& ledger_;
   const Hooks& hooks_;
   ProgressSink module_progress_;
-  Record record_ = Record::object();
+  DeviceRecord record_;
   Record timings_ = Record::object();
   std::string mac_;
   std::string current_step_;
@@ -98,7 +100,7 @@ class DeviceRun {
 };
 
 // provision_device() with the writer shared by every device of a station.
-asio::awaitable<Record> run_device(std::string port, const ProvisionOptions& options, LedgerWriter& ledger,
-                                   const Hooks& hooks, SharedClients& clients);
+asio::awaitable<DeviceRecord> run_device(std::string port, const ProvisionOptions& options, LedgerWriter& ledger,
+                                         const Hooks& hooks, SharedClients& clients);
 
 }  // namespace provision::workflow

@@ -15,22 +15,23 @@ namespace {
 
 constexpr unsigned kConsoleBaud = 115200;  // the firmware console's rate (PROTOCOL.md §5)
 
-std::string text(const Record& record, const char* name) {
-  auto it = record.find(name);
-  return it != record.end() && it->is_string() ? it->get<std::string>() : "";
-}
+bool empty(const std::optional<std::string>& value) { return !value || value->empty(); }
 
 // Identity fields a later run must reuse, never replace: the CA may already hold them.
-constexpr const char* kKeptFields[] = {"uuid", "uuid_scheme", "psk", "device_key", "certificate", "ca_cert",
-                                       "expiry", "cert_serial", "cert_fingerprint", "pop_registered"};
+void keep_identity(DeviceRecord& record, const DeviceRecord& stored) {
+  for (auto member : {&DeviceRecord::uuid, &DeviceRecord::uuid_scheme, &DeviceRecord::psk, &DeviceRecord::device_key,
+                      &DeviceRecord::certificate, &DeviceRecord::ca_cert, &DeviceRecord::expiry,
+                      &DeviceRecord::cert_serial, &DeviceRecord::cert_fingerprint}) {
+    if (stored.*member) record.*member = stored.*member;
+  }
+  if (stored.pop_registered) record.pop_registered = stored.pop_registered;
+}
 
 // A value the caller gave (--uuid/--psk) that differs from what the ledger holds for this MAC is refused: the CA
 // may have accepted the ledger's; replacing it silently would orphan that registration.
-void check_given_matches(const Record& kept, const char* field, const std::optional<std::string>& given,
-                         const std::string& mac) {
-  if (!given) return;
-  std::string have = text(kept, field);
-  if (have.empty() || have == *given) return;
+void check_given_matches(const std::optional<std::string>& have, const char* field,
+                         const std::optional<std::string>& given, const std::string& mac) {
+  if (!given || empty(have) || *have == *given) return;
   throw Error(ErrorCode::bad_input,
               fmt::format("{}: the ledger already holds another {} for {} (it may be registered with the CA); "
                           "run without --{} to resume with it, or remove the device from the ledger first "
@@ -49,7 +50,7 @@ DeviceRun::DeviceRun(std::string port, const ProvisionOptions& options, LedgerWr
       hooks_(hooks),
       ca_client_(clients.ca.get()),
       mqtt_station_(clients.mqtt.get()) {
-  record_["port"] = port_;
+  record_.port = port_;
   // The steps' own events become progress within the workflow's step: one started/done pair per step.
   if (hooks_.progress) {
     module_progress_ = [this](const ProgressEvent& e) {
@@ -64,7 +65,7 @@ DeviceRun::DeviceRun(std::string port, const ProvisionOptions& options, LedgerWr
   }
 }
 
-asio::awaitable<Record> DeviceRun::run() {
+asio::awaitable<DeviceRecord> DeviceRun::run() {
   const auto started = Clock::now();
   try {
     if (options_.wifi_only) {
@@ -72,20 +73,21 @@ asio::awaitable<Record> DeviceRun::run() {
     } else {
       co_await run_full();
     }
-    record_["seconds"] = seconds_since(started);
-    record_["timings"] = timings_;
-    if (!mac_.empty()) co_await ledger_.finish(mac_, record_);
-    Record done = Record::object();
-    done["ok"] = true;
-    merge_into(done, record_);
-    co_return done;
+    record_.seconds = seconds_since(started);
+    record_.timings = timings_;
+    if (!mac_.empty()) {
+      Record finished = to_json(record_);
+      co_await ledger_.finish(mac_, finished);
+    }
+    record_.ok = true;
+    co_return record_;
   } catch (const Error& error) {
     if (error.code() == ErrorCode::ledger) throw;
-    record_["seconds"] = seconds_since(started);
-    record_["timings"] = timings_;
-    Record failed = error_record(error, record_);
-    failed["failed_step"] = current_step_;
-    co_return failed;
+    record_.seconds = seconds_since(started);
+    record_.timings = timings_;
+    record_.merge(error_record(error));
+    record_.failed_step = current_step_;
+    co_return record_;
   }
 }
 
@@ -93,13 +95,13 @@ asio::awaitable<void> DeviceRun::run_full() {
   co_await step("connect", [&]() -> asio::awaitable<void> { co_await connect_loader(); });
   co_await step("chip", [&]() -> asio::awaitable<void> {
     auto chip = co_await loader_->detect_chip();
-    merge_into(record_, loader::chip_fields(chip));
+    record_.merge(loader::chip_fields(chip));
     refuse_unreadable_credentials();
   });
   co_await step("mac", [&]() -> asio::awaitable<void> {
     auto mac = co_await loader_->read_mac();
-    merge_into(record_, loader::device_mac_fields(mac));
-    mac_ = text(record_, "mac");
+    record_.merge(loader::device_mac_fields(mac));
+    mac_ = record_.mac.value_or("");
     co_await resume_from_ledger();
   });
   co_await step("identity", [&]() -> asio::awaitable<void> {
@@ -131,13 +133,13 @@ asio::awaitable<void> DeviceRun::run_wifi_only() {
   });
   co_await step("mac", [&]() -> asio::awaitable<void> {
     auto device = co_await wifi::info(*link_);
-    record_["chip"] = device.chip;
+    record_.chip = device.chip;
     auto mac = parse_mac(device.mac);
     require_usable_mac(mac, "the firmware's AT+INFO?");
-    merge_into(record_, mac_fields(mac));
-    mac_ = text(record_, "mac");
+    record_.merge(mac_fields(mac));
+    mac_ = record_.mac.value_or("");
     co_await resume_from_ledger();
-    if (text(record_, "uuid").empty() && !device.uuid.empty()) record_["uuid"] = device.uuid;
+    if (empty(record_.uuid) && !device.uuid.empty()) record_.uuid = device.uuid;
   });
   co_await configure_and_verify();
 }
@@ -151,12 +153,12 @@ asio::awaitable<void> DeviceRun::configure_and_verify() {
       configure.progress = module_progress_;
       configure.device = port_;
       auto connected = co_await wifi::configure(*link_, *options_.wifi, configure);
-      merge_into(record_, wifi::connect_fields(connected));
+      record_.merge(wifi::connect_fields(connected));
     });
   }
   co_await step("verify", [&]() -> asio::awaitable<void> {
     auto device = co_await wifi::info(*link_);
-    std::string expected = text(record_, "uuid");
+    const std::string expected = record_.uuid.value_or("");
     if (!expected.empty() && device.uuid != expected) {
       throw Error(ErrorCode::identity_mismatch,
                   fmt::format("uuid: the device reports '{}' but '{}' was flashed; check --nvs-offset against the "
@@ -168,20 +170,21 @@ asio::awaitable<void> DeviceRun::configure_and_verify() {
       throw Error(ErrorCode::identity_mismatch,
                   fmt::format("mac: the firmware reports {} but the ROM read {}", device.mac, mac_), "mac");
     }
-    record_["fw_version"] = device.fw_version;
-    record_["verified"] = true;
+    record_.fw_version = device.fw_version;
+    record_.verified = true;
   });
   if (options_.mqtt) {
     co_await step("connectivity", [&]() -> asio::awaitable<void> {
-      auto connected = co_await mqtt::check_connectivity(*link_, *options_.mqtt, record_, *mqtt_station_);
-      merge_into(record_, connected.fields());
+      const Record current = to_json(record_);
+      auto connected = co_await mqtt::check_connectivity(*link_, *options_.mqtt, current, *mqtt_station_);
+      record_.merge(connected.fields());
     });
   }
-  if (options_.ca && options_.register_pop && !options_.wifi_only && !record_.value("pop_registered", false)) {
+  if (options_.ca && options_.register_pop && !options_.wifi_only && !record_.pop_registered.value_or(false)) {
     co_await step("pop-register", [&]() -> asio::awaitable<void> {
       std::string pop = co_await wifi::read_pop(*link_);
       co_await register_with_ca(pop);
-      record_["pop_registered"] = true;
+      record_.pop_registered = true;
     });
   }
 }
@@ -245,57 +248,54 @@ asio::awaitable<void> DeviceRun::connect_loader() {
 asio::awaitable<void> DeviceRun::resume_from_ledger() {
   auto entry = co_await ledger_.find(mac_);
   if (entry) {
-    Record kept = Record::object();
-    for (const char* field : kKeptFields) {
-      if (entry->record.contains(field)) kept[field] = entry->record[field];
-    }
-    check_given_matches(kept, "uuid", options_.uuid, mac_);
-    check_given_matches(kept, "psk", options_.psk, mac_);
-    merge_into(record_, kept);
-    record_["resumed"] = !text(kept, "psk").empty();
+    const DeviceRecord stored = device_record_from_json(entry->record);
+    check_given_matches(stored.uuid, "uuid", options_.uuid, mac_);
+    check_given_matches(stored.psk, "psk", options_.psk, mac_);
+    keep_identity(record_, stored);
+    record_.resumed = !empty(stored.psk);
   } else {
-    record_["resumed"] = false;
+    record_.resumed = false;
   }
   auto begun = co_await ledger_.begin(mac_, port_);
-  record_["attempts"] = begun.attempts;
+  record_.attempts = begun.attempts;
 }
 
 void DeviceRun::make_identity() {
-  if (text(record_, "uuid").empty()) {
+  if (empty(record_.uuid)) {
     if (options_.uuid) {
-      record_["uuid"] = *options_.uuid;
-      record_["uuid_scheme"] = "given";
+      record_.uuid = *options_.uuid;
+      record_.uuid_scheme = "given";
     } else {
-      record_["uuid"] = derive_uuid(parse_mac(mac_), options_.uuid_scheme);
-      record_["uuid_scheme"] = std::string(to_string(options_.uuid_scheme));
+      record_.uuid = derive_uuid(parse_mac(mac_), options_.uuid_scheme);
+      record_.uuid_scheme = std::string(to_string(options_.uuid_scheme));
     }
   }
-  if (text(record_, "psk").empty()) record_["psk"] = options_.psk ? *options_.psk : generate_psk();
+  if (empty(record_.psk)) record_.psk = options_.psk ? *options_.psk : generate_psk();
   // The key is made here and committed with the identity, before the CA sees its CSR: a run killed after the CA
   // answered re-sends the same CSR and gets the same certificate.
-  if (options_.ca && options_.station_key && text(record_, "device_key").empty()) {
-    record_["device_key"] = ca::private_key_pem(ca::generate_key().get());
+  if (options_.ca && options_.station_key && empty(record_.device_key)) {
+    record_.device_key = ca::private_key_pem(ca::generate_key().get());
   }
-  if (options_.mqtt) record_["mqtt_url"] = options_.mqtt->broker.text;
+  if (options_.mqtt) record_.mqtt_url = options_.mqtt->broker.text;
   if (options_.wifi) {
-    record_["wifi_ssid"] = options_.wifi->ssid;
-    record_["wifi_password"] = options_.wifi->password;
+    record_.wifi_ssid = options_.wifi->ssid;
+    record_.wifi_password = options_.wifi->password;
   }
 }
 
 asio::awaitable<void> DeviceRun::register_with_ca(std::optional<std::string> pop) {
   ca::DeviceIdentity identity;
-  identity.uuid = text(record_, "uuid");
-  identity.psk = text(record_, "psk");
-  identity.mac = text(record_, "mac_hex");
-  identity.type = text(record_, "chip");
+  identity.uuid = record_.uuid.value_or("");
+  identity.psk = record_.psk.value_or("");
+  identity.mac = record_.mac_hex.value_or("");
+  identity.type = record_.chip.value_or("");
   identity.pop = std::move(pop);
   identity.key_source = options_.station_key ? ca::KeySource::station : ca::KeySource::none;
-  if (!text(record_, "device_key").empty()) identity.device_key = text(record_, "device_key");
+  if (!empty(record_.device_key)) identity.device_key = *record_.device_key;
   auto registration = co_await ca::register_device(*ca_client_, identity);
   // Trusted on first use: pinned before anything is flashed, so the next run accepts only this CA certificate.
   if (options_.ca->trust_ca_response) co_await ledger_.pin_ca(ca_pin_key(options_.ca->url), registration.ca_cert);
-  merge_into(record_, registration.fields());
+  record_.merge(registration.fields());
 }
 
 void DeviceRun::refuse_unreadable_credentials() const {
@@ -312,11 +312,11 @@ void DeviceRun::refuse_unreadable_credentials() const {
 }
 
 std::vector<std::uint8_t> DeviceRun::build_image() {
-  auto image = nvs::build_credentials_image(record_, options_.nvs);
-  record_["nvs_offset"] = fmt::format("0x{:X}", options_.nvs_offset);
-  record_["nvs_size"] = fmt::format("0x{:X}", image.size());
-  record_["nvs_md5"] = loader::md5_hex(image);
-  record_["nvs_encrypted"] = options_.nvs.keys.has_value();
+  auto image = nvs::build_credentials_image(to_json(record_), options_.nvs);
+  record_.nvs_offset = fmt::format("0x{:X}", options_.nvs_offset);
+  record_.nvs_size = fmt::format("0x{:X}", image.size());
+  record_.nvs_md5 = loader::md5_hex(image);
+  record_.nvs_encrypted = options_.nvs.keys.has_value();
   return image;
 }
 
@@ -327,12 +327,12 @@ asio::awaitable<void> DeviceRun::flash_image(const std::vector<std::uint8_t>& im
   write.verify = true;
   write.secret = true;  // PSK, device key, WiFi password
   auto result = co_await loader_->write_flash(options_.nvs_offset, image, write);
-  record_["flash_skipped"] = result.skipped;
-  record_["flash_verified"] = result.verified;
-  record_["sectors_total"] = result.sectors_total;
-  record_["sectors_written"] = result.sectors_written;
-  record_["bytes_on_wire"] = loader_->bytes_on_wire();
-  record_["resends"] = loader_->resends();  // requests the line mangled and the loader sent again, this run
+  record_.flash_skipped = result.skipped;
+  record_.flash_verified = result.verified;
+  record_.sectors_total = result.sectors_total;
+  record_.sectors_written = result.sectors_written;
+  record_.bytes_on_wire = static_cast<std::int64_t>(loader_->bytes_on_wire());
+  record_.resends = static_cast<std::int64_t>(loader_->resends());  // requests the line mangled and sent again
 }
 
 double DeviceRun::seconds_since(Clock::time_point start) {
@@ -346,8 +346,8 @@ SharedClients make_shared_clients(const ProvisionOptions& options) {
   return clients;
 }
 
-asio::awaitable<Record> run_device(std::string port, const ProvisionOptions& options, LedgerWriter& ledger,
-                                   const Hooks& hooks, SharedClients& clients) {
+asio::awaitable<DeviceRecord> run_device(std::string port, const ProvisionOptions& options, LedgerWriter& ledger,
+                                         const Hooks& hooks, SharedClients& clients) {
   DeviceRun run(std::move(port), options, ledger, hooks, clients);
   co_return co_await run.run();
 }
@@ -356,7 +356,8 @@ asio::awaitable<Record> provision_device(std::string port, const ProvisionOption
                                          const Hooks& hooks) {
   LedgerWriter writer(ledger);
   auto clients = make_shared_clients(options);
-  co_return co_await run_device(std::move(port), options, writer, hooks, clients);
+  DeviceRecord record = co_await run_device(std::move(port), options, writer, hooks, clients);
+  co_return to_json(record);
 }
 
 }  // namespace provision::workflow

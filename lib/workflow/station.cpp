@@ -33,11 +33,6 @@ asio::awaitable<void> pause(std::chrono::milliseconds duration) {
   co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
 }
 
-std::string field(const Record& record, const char* name) {
-  auto it = record.find(name);
-  return it != record.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
 // One port in station mode: provision, then wait until a board with another MAC answers, and go again.
 asio::awaitable<void> station_port(std::string port, const StationOptions& station, const ProvisionOptions& options,
                                    LedgerWriter& ledger, const Hooks& hooks, SharedClients& clients,
@@ -49,11 +44,11 @@ asio::awaitable<void> station_port(std::string port, const StationOptions& stati
                                                station.auto_ports.has_value());
       if (!next) break;  // stopped while waiting, or (--ports auto) the port went away
     }
-    Record record = co_await run_device(port, options, ledger, hooks, clients);
-    on_done(record);
+    DeviceRecord record = co_await run_device(port, options, ledger, hooks, clients);
+    on_done(to_json(record));
     // --ports auto: the port went away (board unplugged); the watcher starts a new worker when it comes back.
     if (station.auto_ports && !std::filesystem::exists(port)) break;
-    last_mac = field(record, "mac");
+    last_mac = record.mac.value_or("");
     if (last_mac.empty()) co_await pause(station.board_poll);  // no board answered: try the port again later
     if (last_mac.empty()) last_mac = "?";
   }
@@ -140,8 +135,8 @@ asio::awaitable<void> provision_station(const StationOptions& station, const Pro
             if (station.loop) {
               co_await station_port(port, station, options, writer, hooks, clients, on_done);
             } else {
-              Record record = co_await run_device(port, options, writer, hooks, clients);
-              on_done(record);
+              DeviceRecord record = co_await run_device(port, options, writer, hooks, clients);
+              on_done(to_json(record));
             }
           }
         },

@@ -68,7 +68,7 @@ struct WriteResult {
 Record chip_fields(const ChipInfo& chip, std::optional<std::uint32_t> flash_size = std::nullopt);
 // {"mac","mac_hex"}: the identity step's fields, from the device.
 Record device_mac_fields(const MacAddress& mac);
-// {"offset":"0x3F0000","size","md5","compressed","written","verified","skipped","bytes_on_wire","resends",
+// {"offset":"0x3F0000","size":"0x10000","md5","compressed","written","flash_skipped","flash_verified","bytes_on_wire","resends",
 // "sectors_total","sectors_written","seconds"}.
 Record write_fields(const WriteResult& result);
 // "4MB", "512KB", or the byte count.
