@@ -17,14 +17,17 @@ constexpr unsigned kConsoleBaud = 115200;  // the firmware console's rate (PROTO
 
 bool empty(const std::optional<std::string>& value) { return !value || value->empty(); }
 
-// Identity fields a later run must reuse, never replace: the CA may already hold them.
-void keep_identity(DeviceRecord& record, const DeviceRecord& stored) {
-  for (auto member : {&DeviceRecord::uuid, &DeviceRecord::uuid_scheme, &DeviceRecord::psk, &DeviceRecord::device_key,
-                      &DeviceRecord::certificate, &DeviceRecord::ca_cert, &DeviceRecord::expiry,
-                      &DeviceRecord::cert_serial, &DeviceRecord::cert_fingerprint}) {
-    if (stored.*member) record.*member = stored.*member;
+// Identity fields a later run must reuse, never replace: the CA may already hold them. Only these are read from
+// the ledger, so a field another step stored in an older form cannot block a resume.
+constexpr const char* kKeptFields[] = {"uuid", "uuid_scheme", "psk", "device_key", "certificate", "ca_cert",
+                                       "expiry", "cert_serial", "cert_fingerprint", "pop_registered"};
+
+Record kept_identity(const Record& stored) {
+  Record kept = Record::object();
+  for (const char* field : kKeptFields) {
+    if (stored.contains(field)) kept[field] = stored[field];
   }
-  if (stored.pop_registered) record.pop_registered = stored.pop_registered;
+  return kept;
 }
 
 // A value the caller gave (--uuid/--psk) that differs from what the ledger holds for this MAC is refused: the CA
@@ -248,10 +251,11 @@ asio::awaitable<void> DeviceRun::connect_loader() {
 asio::awaitable<void> DeviceRun::resume_from_ledger() {
   auto entry = co_await ledger_.find(mac_);
   if (entry) {
-    const DeviceRecord stored = device_record_from_json(entry->record);
+    const Record kept = kept_identity(entry->record);
+    const DeviceRecord stored = device_record_from_json(kept);
     check_given_matches(stored.uuid, "uuid", options_.uuid, mac_);
     check_given_matches(stored.psk, "psk", options_.psk, mac_);
-    keep_identity(record_, stored);
+    record_.merge(kept);
     record_.resumed = !empty(stored.psk);
   } else {
     record_.resumed = false;

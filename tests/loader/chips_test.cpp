@@ -90,8 +90,9 @@ TEST_CASE("write results become record fields", "[loader][record]") {
   auto fields = write_fields(result);
   CHECK(fields["offset"] == "0x3F0000");
   CHECK(fields["md5"] == "d41d8cd98f00b204e9800998ecf8427e");
-  CHECK(fields["verified"] == true);
-  CHECK(fields["skipped"] == false);
+  CHECK(fields["size"] == "0x1000");
+  CHECK(fields["flash_verified"] == true);
+  CHECK(fields["flash_skipped"] == false);
   CHECK(fields["bytes_on_wire"] == 1234);
   CHECK(fields["seconds"] == 0.123);
   ChipInfo chip{find_chip_by_name("esp32c6"), "security_info", 13, std::nullopt, std::nullopt, std::nullopt};

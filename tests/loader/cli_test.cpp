@@ -62,21 +62,23 @@ TEST_CASE("espprov flash writes, verifies, then skips the same image", "[loader]
   REQUIRE(first.exit_code == 0);
   auto record = record_of(first);
   CHECK(record["offset"] == "0x3F0000");
-  CHECK(record["size"] == image.size());
+  CHECK(record["size"] == "0x3000");  // hex, like offset and nvs_size
   CHECK(record["md5"] == loader::md5_hex(image));
-  CHECK(record["verified"] == true);
-  CHECK(record["skipped"] == false);
+  CHECK(record["flash_verified"] == true);
+  CHECK(record["flash_skipped"] == false);
+  CHECK_FALSE(record.contains("verified"));  // provision's identity check, not the flash MD5
+  CHECK_FALSE(record.contains("skipped"));
   CHECK(record["bytes_on_wire"].get<int>() > 0);
   CHECK(file_bytes(board.flash, 0x3F0000, image.size()) == image);
 
   auto again = espprov(args);
   REQUIRE(again.exit_code == 0);
-  CHECK(record_of(again)["skipped"] == true);
+  CHECK(record_of(again)["flash_skipped"] == true);
   args.push_back("--force");
   args.push_back("--no-compress");
   auto forced = espprov(args);
   REQUIRE(forced.exit_code == 0);
-  CHECK(record_of(forced)["skipped"] == false);
+  CHECK(record_of(forced)["flash_skipped"] == false);
   CHECK(record_of(forced)["compressed"] == false);
 }
 
@@ -94,6 +96,7 @@ TEST_CASE("espprov read-flash, erase-region and reset", "[loader][cli]") {
   auto table = file_bytes((dir / "table.bin").string(), 0, 1000);
   CHECK(table == file_bytes(board.flash, 0x8000, 200));
   CHECK(table.at(0) == 0xAA);  // the partition table's entry magic (0x50AA, little-endian)
+  CHECK(record_of(read)["size"] == "0xC8");  // 200 bytes, written in hex like every region size
   // Flash may hold the credentials partition: the dump is readable by its owner only.
   CHECK((std::filesystem::status(dir / "table.bin").permissions() & std::filesystem::perms::all) ==
         (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
@@ -101,6 +104,7 @@ TEST_CASE("espprov read-flash, erase-region and reset", "[loader][cli]") {
   auto erase = with({"erase-region", "--offset", "0x8000", "--size", "0x1000"});
   REQUIRE(erase.exit_code == 0);
   CHECK(file_bytes(board.flash, 0x8000, 0x1000) == Bytes(0x1000, 0xFF));
+  CHECK(record_of(erase)["size"] == "0x1000");
 
   auto unaligned = with({"erase-region", "--offset", "0x8001", "--size", "0x1000"});
   CHECK(unaligned.exit_code == provision::exit_code_of(provision::ErrorCode::bad_input));
@@ -158,7 +162,7 @@ TEST_CASE("espprov on a board in Secure Download Mode: chip reports it, mac and 
   auto unverified = with({"flash", "--offset", "0x3F0000", "--no-verify", (dir / "prov.bin").string()});
   REQUIRE(unverified.exit_code == 0);
   auto written = record_of(unverified);
-  CHECK(written["verified"] == false);
+  CHECK(written["flash_verified"] == false);
   CHECK(written["sectors_written"] == 2);
   CHECK(file_bytes(board.flash, 0x3F0000, image.size()) == image);
 }
@@ -179,7 +183,7 @@ TEST_CASE("espprov flash reports sectors_total and sectors_written", "[loader][c
   auto record = record_of(changed);
   CHECK(record["sectors_total"] == 4);
   CHECK(record["sectors_written"] == 1);
-  CHECK(record["verified"] == true);
+  CHECK(record["flash_verified"] == true);
   args.push_back("--force");
   auto forced = record_of(espprov(args));
   CHECK(forced["sectors_written"] == 4);

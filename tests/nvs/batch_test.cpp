@@ -75,6 +75,11 @@ TEST_CASE("espprov nvs-batch writes one image per good row, a manifest, and exit
   CHECK(summary["failed"] == 1);
   CHECK(summary["failures"][0]["column"] == "serial");
   CHECK(summary["failures"][0]["line"] == 3);
+  // The batch's own failure: the error object every command prints, naming the values file.
+  CHECK(summary["ok"] == false);
+  CHECK(summary["error"]["code"] == "partial_failure");
+  CHECK(summary["error"]["field"] == "values");
+  CHECK(summary["error"]["message"].get<std::string>().find("1 of 2 rows failed") != std::string::npos);
   CHECK(std::filesystem::exists(out / "line3-d1.bin"));
   CHECK_FALSE(std::filesystem::exists(out / "line3-d2.bin"));
   const auto keys = nvs::parse_key_file(provision::read_file_bytes(out / "line3-d1-keys.bin"));
@@ -106,6 +111,18 @@ TEST_CASE("espprov nvs-batch: every row failing alike exits with that error's co
   CHECK(summary["failures"][0]["error"]["code"] == "bad_input");
   CHECK(summary["failures"][0]["error"]["field"] == "serial");
   CHECK(summary["failures"][0]["error"]["message"].get<std::string>().find("line 2") != std::string::npos);
+  // The same {code, message, field} object, with the same keys, as any other command's failure.
+  const auto other = test_support::run_process({test_support::bin_path("espprov").string(), "mac", "--mac", "zz"});
+  REQUIRE(other.exit_code == provision::exit_code_of(provision::ErrorCode::bad_input));
+  const auto other_error = Record::parse(other.out)["error"];
+  REQUIRE(summary.contains("error"));
+  std::vector<std::string> keys, other_keys;
+  for (const auto& [key, value] : summary["error"].items()) keys.push_back(key);
+  for (const auto& [key, value] : other_error.items()) other_keys.push_back(key);
+  CHECK(keys == other_keys);
+  CHECK(summary["error"]["code"] == "bad_input");
+  CHECK(summary["error"]["field"] == "serial");
+  CHECK(summary["error"]["message"].get<std::string>().find("100 of 100 rows failed") != std::string::npos);
   // One line on stderr, not one per row.
   CHECK(std::count(result.err.begin(), result.err.end(), '\n') == 1);
 }
