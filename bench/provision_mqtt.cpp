@@ -76,6 +76,20 @@ int write_broker_config(const fs::path& work) {
   return port;
 }
 
+// Each step's median over the run's devices: where the time of 32 boards goes, beside one board's.
+std::string step_medians(const std::vector<nlohmann::ordered_json>& records) {
+  std::map<std::string, std::vector<double>> by_step;
+  for (const auto& r : records) {
+    for (const auto& [step, seconds] : r["timings"].items()) by_step[step].push_back(seconds.get<double>());
+  }
+  std::string out;
+  for (auto& [step, seconds] : by_step) {
+    std::sort(seconds.begin(), seconds.end());
+    out += fmt::format(" {}={:.3f}", step, seconds[seconds.size() / 2]);
+  }
+  return out;
+}
+
 }  // namespace
 
 int main() {
@@ -116,6 +130,7 @@ int main() {
       }
       fmt::print("{:>3} device(s) {:>12}: wall {:6.2f} s{}\n", count, with_mqtt ? "with MQTT" : "without MQTT",
                  result.wall_s, step_figures);
+      fmt::print("    steps p50 (s):{}\n", step_medians(result.records));
     }
   }
   const double without = wall[{false, 32}] / wall[{false, 1}], with = wall[{true, 32}] / wall[{true, 1}];

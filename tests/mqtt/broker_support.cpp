@@ -117,9 +117,9 @@ Broker::Broker(const test_support::TempDir& dir, const BrokerFiles& files) : log
       std::ofstream out(conf);
       out << "per_listener_settings false\n"
              "persistence false\n"
-             "log_dest stderr\n"
              "log_type error\n"
-             "log_type notice\n"  // with the file below: who connected, as which user (connection counts)
+             "log_type notice\n"  // who connected, as which user (tests count connections); in a file, not on
+                                  // the test's stderr
           << "log_dest file " << log_file_.string() << "\n"
           << (::getuid() == 0 ? "user root\n" : "") << "listener " << port_ << " 127.0.0.1\n"
           << "cafile " << files.client_ca.string() << "\n"
