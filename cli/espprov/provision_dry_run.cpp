@@ -72,8 +72,8 @@ void run_provision_dry_run(const ProvisionCliOptions& cli, const workflow::Provi
   }
   record["ports"] = ports;
   if (station.auto_ports) record["watching"] = "auto: boards plugged in later are provisioned (--loop)";
-  record["jobs"] = station.jobs;
-  record["loop"] = station.loop;
+  record["jobs"] = cli.jobs;
+  record["loop"] = cli.loop;
   emit(record);
 }
 

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "e2e/e2e_support.hpp"
+#include "provision/error.hpp"
 
 using e2e::CaRun;
 using nlohmann::json;

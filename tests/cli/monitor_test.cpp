@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "e2e/e2e_support.hpp"
+#include "provision/error.hpp"
 
 using nlohmann::json;
 using sim_test::SimRun;

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "e2e/e2e_support.hpp"
+#include "provision/error.hpp"
 
 using e2e::CaRun;
 using nlohmann::json;
