@@ -148,7 +148,7 @@ TEST_CASE("monitor sends stdin to the board and masks the +POP: reply it prints"
   CHECK_FALSE(std::regex_search(r.out, std::regex("[0-9a-f]{64}")));
 }
 
-TEST_CASE("monitor --until without a match exits device_timeout at --timeout; without --until the timeout is the end",
+TEST_CASE("monitor --until without a match exits device_timeout at --timeout, without --until the timeout is the end",
           "[cli][monitor]") {
   SimRun sim(1, "esp32c3", {"--boot", "app"});
   const auto port = sim.devices()[0].port;
@@ -166,7 +166,7 @@ TEST_CASE("monitor --until without a match exits device_timeout at --timeout; wi
   CHECK(bad_regex.err.find("until") != std::string::npos);
 }
 
-TEST_CASE("monitor ends on Ctrl-] from stdin and on SIGTERM, with exit 0", "[cli][monitor]") {
+TEST_CASE("monitor ends on its exit key (Ctrl and right bracket) from stdin and on SIGTERM, with exit 0", "[cli][monitor]") {
   SimRun sim(1, "esp32c3", {"--boot", "app"});
   const auto port = sim.devices()[0].port;
   auto key = run_process({espprov_bin(), "monitor", "--port", port}, "\x1d", 20s);
@@ -187,7 +187,7 @@ TEST_CASE("monitor on a port that does not exist fails with port_unavailable", "
   CHECK(r.exit_code == exit_of(provision::ErrorCode::port_unavailable));
 }
 
-TEST_CASE("monitor on a terminal takes keys one by one, Ctrl-] and SIGTERM end it, and the terminal is restored",
+TEST_CASE("monitor on a terminal takes keys one by one, its exit key and SIGTERM end it, and the terminal is restored",
           "[cli][monitor]") {
   SimRun sim(1, "esp32c3", {"--boot", "app"});
   const auto port = sim.devices()[0].port;

@@ -131,7 +131,7 @@ TEST_CASE("a station file writable by its group or by others is refused", "[cli]
   }
 }
 
-TEST_CASE("ESPPROV_CONFIG names the station file; --config replaces it; a missing file is an error",
+TEST_CASE("ESPPROV_CONFIG names the station file, --config replaces it, and a missing file is an error",
           "[cli][station_file]") {
   TempDir dir;
   const auto config = write_file(dir / "station.toml", "[uuid]\nscheme = \"rfc9562\"\n");
