@@ -17,6 +17,7 @@
 #include "provision/device_record.hpp"
 #include "provision/files.hpp"
 #include "provision/workflow.hpp"
+#include "provision_dry_run.hpp"
 #include "provision_options.hpp"
 
 namespace {
@@ -133,12 +134,12 @@ void require_distinct_ports(const std::vector<std::string>& ports) {
 
 // Pre-flight: the CA answers its health request over verified TLS before any board is reset, so that a CA that is
 // down or a wrong --ca-bundle stops the run with no board half-done.
-void check_ca_reachable(const provision::ca::ClientOptions& ca) {
+provision::ca::HealthReport check_ca_reachable(const provision::ca::ClientOptions& ca) {
   provision::ca::ClientOptions quick = ca;
   quick.retries = 0;
   provision::ca::Client client(quick);
   try {
-    (void)provision::ca::run_health(client);
+    return provision::ca::run_health(client);
   } catch (const provision::Error& e) {
     throw provision::Error(e.code(), fmt::format("pre-flight: {}; no board was touched", e.what()), e.field());
   }
@@ -180,7 +181,9 @@ void run(const espprov::ProvisionCliOptions& cli) {
   require_distinct_ports(station.ports);
   const bool shared_ledger = cli.ledger.rfind("postgresql://", 0) == 0 || cli.ledger.rfind("postgres://", 0) == 0;
   if (!cli.ledger.empty() && !shared_ledger) provision::require_writable_file_path(cli.ledger, "ledger");
-  if (options.ca) check_ca_reachable(*options.ca);
+  std::optional<provision::ca::HealthReport> ca_health;
+  if (options.ca) ca_health = check_ca_reachable(*options.ca);
+  if (cli.dry_run) return espprov::run_provision_dry_run(cli, options, station, ca_health);
   station.jobs = cli.jobs;
   station.loop = cli.loop;
 

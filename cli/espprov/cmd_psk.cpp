@@ -20,7 +20,8 @@ void setup(CLI::App& app) {
       "  espprov mac --mac A0B1C2D3E4F5 | espprov uuid --in - | espprov psk --in -\n"
       "  espprov psk --psk-file device.psk  (64 hex digits on the first line, for migrations; or $ESPPROV_PSK)");
   sub->add_option("--psk", options->psk,
-                  "Use this PSK (exactly 64 hex digits) instead of generating one (visible in ps: prefer --psk-file)");
+                  "Use this PSK (exactly 64 hex digits) instead of generating one (visible in ps: prefer --psk-file)")
+      ->configurable(false);  // never inline in a station file
   sub->add_option("--psk-file", options->psk_file, "Read the PSK to use from FILE (its first line)");
   sub->add_flag("--keep", options->keep, "Keep a psk already in the input record instead of replacing it");
   espprov::add_input_option(*sub, options->in);

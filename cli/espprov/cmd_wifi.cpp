@@ -9,7 +9,8 @@ namespace espprov::wifi_cli {
 
 void add_password_options(CLI::App& sub, PasswordOptions& options) {
   sub.add_option("--password", options.password,
-                 "WiFi password (visible in ps: prefer --password-file or $ESPPROV_WIFI_PASSWORD)");
+                 "WiFi password (visible in ps: prefer --password-file or $ESPPROV_WIFI_PASSWORD)")
+      ->configurable(false);  // a station file is often readable by everyone: secrets stay in their own files
   sub.add_option("--password-file", options.password_file,
                  "Read the password from FILE (its first line, without the line end)");
   sub.add_flag("--open", options.open, "The network is open (no password)");

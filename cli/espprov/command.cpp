@@ -11,6 +11,7 @@
 #include <map>
 #include <mutex>
 
+#include "clock_text.hpp"
 #include "progress_display.hpp"
 #include "provision/files.hpp"
 
@@ -118,8 +119,6 @@ void emit_many(const std::vector<provision::Record>& records) {
   std::cout.flush();
 }
 
-namespace {
-
 std::string utc_now_rfc3339_ms() {
   const auto now = std::chrono::system_clock::now();
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
@@ -129,6 +128,8 @@ std::string utc_now_rfc3339_ms() {
   return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
                      utc.tm_hour, utc.tm_min, utc.tm_sec, ms);
 }
+
+namespace {
 
 // The library's layer name ("loader") is not a step the user knows: the subcommand run is.
 std::string user_step(const std::string& step) {

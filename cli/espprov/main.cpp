@@ -6,6 +6,7 @@
 
 #include "cli_docs.hpp"
 #include "command.hpp"
+#include "station_config.hpp"
 #include "provision/error.hpp"
 #include "provision/text.hpp"
 #include "provision/version.hpp"
@@ -62,6 +63,7 @@ int main(int argc, char** argv) {
       "espprov"};
   app.set_version_flag("--version", std::string(provision::kVersion));
   app.require_subcommand(1);
+  espprov::add_station_config(app);  // before the subcommands: they inherit its fallthrough
   espprov::setup_all_commands(app);
   // Hidden: the man page and completion scripts, written from this very definition (cli/docs/).
   if (auto done = espprov::docs::generate_docs_if_asked(argc, argv, [&] {
@@ -94,6 +96,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    if (auto station_file = espprov::station_config_error(e, app)) {
+      return fail(provision::error_record(*station_file), station_file->code(), station_file->what());
+    }
     provision::Error error(provision::ErrorCode::usage, e.what());
     return fail(provision::error_record(error), error.code(),
                 std::string(e.what()) + " (see espprov --help, or espprov SUBCOMMAND --help)");

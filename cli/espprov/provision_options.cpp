@@ -49,7 +49,11 @@ void add_provision_options(CLI::App& sub, ProvisionCliOptions& o) {
       "Printed records leave secrets out (psk, device_key, password as \"***\") unless --show-secrets; the ledger\n"
       "and --save FILE keep them. Without a CA, say so: --no-ca.\n"
       "Before any board is touched: the flags, the WiFi password's form, the CA (reachable, its certificate\n"
-      "pinned by --ca-cert or the ledger), duplicated ports, and the --save and --ledger folders are checked.");
+      "pinned by --ca-cert or the ledger), duplicated ports, and the --save and --ledger folders are checked.\n"
+      "--dry-run stops there (after opening the ledger if it exists, and each port: nothing is written) and prints\n"
+      "{\"dry_run\":true,...} with the steps each board would go through; exit 0, or the failing check's code.\n"
+      "A station file holds the flags a station repeats ([provision] section; flags given here override it):\n"
+      "  espprov provision --config station.toml --port /dev/ttyUSB0 --dry-run");
   sub.add_option("--port", o.ports, "Serial port (repeatable): /dev/ttyUSB0, socket://host:port, rfc2217://host:port");
   sub.add_option("--ports", o.port_globs,
                  "Glob of ports, e.g. '/dev/ttyUSB*' (quote it), or auto: every ESP-looking USB serial port "
@@ -60,6 +64,9 @@ void add_provision_options(CLI::App& sub, ProvisionCliOptions& o) {
   sub.add_option("--station", o.station, "Station name recorded with every step (default $ESPPROV_STATION or the "
                  "host name)");
   sub.add_option("--save", o.save, "Also write every record, secrets included, to FILE (NDJSON, mode 0600)");
+  sub.add_flag("--dry-run", o.dry_run,
+               "Check the flags, files, CA, ledger and ports, print the steps each board would go through, and "
+               "touch no board");
   sub.add_flag("--trace", o.trace, "Byte-level serial trace on stderr (secrets masked: credentials data, WiFi password, PoP)");
 
   sub.add_option("--baud", o.baud, "Initial baud rate")->capture_default_str();
@@ -73,7 +80,8 @@ void add_provision_options(CLI::App& sub, ProvisionCliOptions& o) {
       ->capture_default_str();
 
   sub.add_option("--uuid", o.uuid, "Pre-assigned UUID instead of deriving it from the MAC");
-  sub.add_option("--psk", o.psk, "Pre-assigned PSK (64 hex) instead of a random one (visible in ps: prefer --psk-file)");
+  sub.add_option("--psk", o.psk, "Pre-assigned PSK (64 hex) instead of a random one (visible in ps: prefer --psk-file)")
+      ->configurable(false);  // never inline in a station file: psk-file
   sub.add_option("--psk-file", o.psk_file, "File holding the pre-assigned PSK (first line), or $ESPPROV_PSK");
   sub.add_option("--scheme", o.scheme, "UUID derivation: seed (legacy tool) or rfc9562")
       ->check(CLI::IsMember({"seed", "rfc9562"}))->capture_default_str();
@@ -103,7 +111,8 @@ void add_provision_options(CLI::App& sub, ProvisionCliOptions& o) {
 
   sub.add_option("--ssid", o.ssid, "WiFi network (1..32 bytes)");
   sub.add_option("--password", o.password,
-                 "WiFi passphrase, 8..63 characters or 64 hex (visible in ps: prefer --password-file)");
+                 "WiFi passphrase, 8..63 characters or 64 hex (visible in ps: prefer --password-file)")
+      ->configurable(false);  // never inline in a station file: password-file
   sub.add_option("--password-file", o.password_file, "File holding the WiFi passphrase (first line)");
   sub.add_flag("--open", o.open, "The network is open (no password)");
   sub.add_flag("--no-wifi", o.no_wifi, "Skip WiFi configuration");

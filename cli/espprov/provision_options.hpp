@@ -21,6 +21,7 @@ struct ProvisionCliOptions {
   std::string station;  // --station: recorded with every step (default: the host name)
   std::string save;
   bool trace = false;
+  bool dry_run = false;  // check everything, print the plan, touch no board
   // serial / loader
   unsigned baud = 115200;
   unsigned flash_baud = 921600;
