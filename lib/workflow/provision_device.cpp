@@ -181,6 +181,17 @@ asio::awaitable<void> DeviceRun::configure_and_verify() {
   }
 }
 
+const char* DeviceRun::waited_for(const std::string& step) {
+  static constexpr std::pair<const char*, const char*> kWaits[] = {
+      {"ca-register", "CA"}, {"pop-register", "CA"},  {"boot", "firmware boot"},
+      {"wifi", "WiFi"},      {"connectivity", "MQTT"},
+  };
+  for (const auto& [name, what] : kWaits) {
+    if (step == name) return what;
+  }
+  return nullptr;
+}
+
 Error DeviceRun::port_failure(const Error& error, const std::string& port) {
   if (error.code() != ErrorCode::port_unavailable) return error;
   serial::PortUrl url;
