@@ -106,7 +106,7 @@ void run(const CaRegisterOptions& options) {
   provision::report(progress, {"", "ca-register", provision::StepState::started, 0, client.url().origin()});
   provision::ca::Registration registration;
   try {
-    registration = provision::ca::run_register(client, identity);
+    registration = provision::ca::run_register(client, identity, progress);
   } catch (const provision::Error& e) {
     if (e.code() != provision::ErrorCode::ca_conflict) throw;
     throw provision::Error(e.code(), std::string(e.what()) + "; " + where_the_psk_is(ledger.get(), mac, options.save),

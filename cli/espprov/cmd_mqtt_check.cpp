@@ -1,7 +1,10 @@
 // espprov mqtt-check: the connectivity step alone, on a board that is already provisioned and on WiFi.
+#include <boost/asio/this_coro.hpp>
+
 #include "cmd_wifi_common.hpp"
 #include "mqtt_options.hpp"
 #include "provision/mqtt_check.hpp"
+#include "provision/wait_notices.hpp"
 
 namespace {
 
@@ -48,6 +51,8 @@ void setup(CLI::App& app) {
       auto device = co_await wifi::info(link);
       Record identity = Record::object();
       identity["uuid"] = device.uuid;
+      auto executor = co_await asio::this_coro::executor;
+      provision::WaitNotices notices(executor, espprov::progress_sink(), {link.name(), "mqtt-check", "MQTT"});
       auto result = co_await mqtt::check_connectivity(link, connectivity, identity);
       Record out = result.fields();
       out["uuid"] = device.uuid;

@@ -1,8 +1,11 @@
 // espprov wifi: configure WiFi on the running firmware (AT console or Improv Wi-Fi serial). The saved-network
 // subcommands (list, scan, add, delete, reorder, select) are in cmd_wifi_networks.cpp.
+#include <boost/asio/this_coro.hpp>
+
 #include "cmd_wifi_common.hpp"
 #include "provision/files.hpp"
 #include "provision/improv.hpp"
+#include "provision/wait_notices.hpp"
 #include "secret_options.hpp"
 
 namespace espprov::wifi_cli {
@@ -74,6 +77,8 @@ asio::awaitable<provision::Record> configure_over(provision::serial::Link& link,
   configure.progress = espprov::progress_sink();
   configure.device = link.name();
   co_await wifi::wait_ready(link, configure.ready_timeout);
+  auto executor = co_await asio::this_coro::executor;
+  provision::WaitNotices notices(executor, configure.progress, {link.name(), "wifi", "WiFi"});
   auto fields = wifi::connect_fields(co_await wifi::configure(link, settings, configure));
   fields["wifi_protocol"] = "at";
   co_return fields;

@@ -163,18 +163,24 @@ provision::ProgressSink progress_sink() {
       event["state"] = provision::to_string(e.state);
       event["fraction"] = e.fraction;
       event["message"] = e.message;
+      // A wait notice: what the step waits for and for how long (its own clock; the event's elapsed_s is the run's).
+      if (!e.waiting.empty()) event["waiting"] = {{"for", e.waiting}, {"elapsed_s", e.waited_s}};
       std::lock_guard guard(*lock);
       std::cerr << provision::to_json_text(event) << '\n';
     };
   }
-  // plain: one line per step change, and one per 10 % of a step that reports its fraction (a flash write), so a
-  // log outside a terminal never goes silent for long.
+  // plain: one line per step change, one per 10 % of a step that reports its fraction (a flash write), and the
+  // wait notices of a step that waits (lib's WaitNotices), so a log outside a terminal never goes silent for long.
   auto shown_tenths = std::make_shared<std::map<std::string, int>>();
   return [lock, shown_tenths](const provision::ProgressEvent& e) {
     const std::string step = user_step(e.step);
     const std::string prefix = e.device.empty() ? "" : e.device + " ";
     std::lock_guard guard(*lock);
     if (e.state == provision::StepState::progress) {
+      if (!e.waiting.empty()) {  // "waiting for CA, 3 s": a slow step says so every few seconds
+        std::cerr << fmt::format("{}{}: {}\n", prefix, step, e.message);
+        return;
+      }
       if (!(e.fraction > 0)) return;
       const int tenths = static_cast<int>(e.fraction * 10 + 1e-9);
       int& shown = (*shown_tenths)[prefix + step];

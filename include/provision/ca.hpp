@@ -16,6 +16,7 @@
 
 #include "provision/ca/codec.hpp"
 #include "provision/error.hpp"
+#include "provision/progress.hpp"
 #include "provision/record.hpp"
 
 namespace provision::ca {
@@ -118,7 +119,9 @@ asio::awaitable<Registration> register_device(const Client& client, const Device
 asio::awaitable<HealthReport> health(const Client& client);
 
 // Runs one CA coroutine on its own io_context (single-device commands); rethrows what it threw.
-Registration run_register(const Client& client, const DeviceIdentity& identity);
+// `progress`, when set, gets "waiting for CA, N s" every few seconds while the CA has not answered (step
+// "ca-register").
+Registration run_register(const Client& client, const DeviceIdentity& identity, const ProgressSink& progress = {});
 HealthReport run_health(const Client& client);
 
 }  // namespace provision::ca

@@ -52,7 +52,10 @@ class Loader {
   // Resets the board into the loader (`before`) and synchronises: up to `attempts` resets, each followed by
   // SYNC tries 50 ms apart, 100 ms for an answer (esptool's cadence). Boot banner bytes are skipped. A link
   // without modem lines gives a warning and the SYNC tries go on. Throws Error(device_timeout) when no try
-  // succeeds.
+  // succeeds. What the board sends meanwhile is classified (board_output.hpp), and a line end goes out with the
+  // SYNCs so a running firmware's console answers: when the application's console speaks and no reset can switch
+  // the board (no modem lines, --before no-reset, or both reset timings booted the application), connect stops
+  // at once with Error(wrong_mode) instead of trying every attempt.
   asio::awaitable<void> connect(BeforeReset before, int attempts = 7);
   // The same with a custom reset sequence, the alternating reset delays of default-reset and `attempts` 0 =
   // until the board answers. Each failed attempt is reported through progress with its reason.
@@ -122,6 +125,11 @@ class Loader {
   asio::awaitable<void> flush_line();
   asio::awaitable<void> resync(Command command, serial::Millis timeout);
   asio::awaitable<bool> try_sync();
+  // One reset's SYNC tries; stops early once the board's output shows its application's console.
+  enum class SyncOutcome { synced, console, silent };
+  asio::awaitable<SyncOutcome> sync_after_reset();
+  Error wrong_mode_error(const std::string& reset_name, bool has_lines, bool resets) const;
+  void note_heard(std::size_t n);
   asio::awaitable<void> drain(serial::Millis quiet);
   asio::awaitable<ChipInfo> detect_once();
   asio::awaitable<std::pair<std::uint32_t, std::uint32_t>> read_mac_words();
@@ -172,6 +180,11 @@ class Loader {
   bool secure_download_ = false;
   bool flash_encryption_ = false;
   std::string eui64_;
+  // The bytes of the current connect attempt, for the mode classifier (bounded: the first kHeardLimit).
+  static constexpr std::size_t kHeardLimit = 4096;
+  Bytes heard_;
+  bool hearing_ = false;
+  std::string console_evidence_;
 };
 
 }  // namespace provision::loader

@@ -15,6 +15,10 @@ struct ProgressEvent {
   StepState state = StepState::progress;
   double fraction = 0;  // 0..1 within the step, when known
   std::string message;  // short, human, secret-free
+  // A wait notice (wait_notices.hpp): what the step is waiting for ("CA", "WiFi", ...) and for how long so far;
+  // empty / 0 for every other event. Default-initialised so brace lists that stop at `message` stay complete.
+  std::string waiting = {};
+  double waited_s = 0;
 };
 
 using ProgressSink = std::function<void(const ProgressEvent&)>;

@@ -55,7 +55,9 @@ class Console {
   Link& link() { return link_; }
 
   // Waits for +READY; after a short quiet time sends "AT" every half second until OK (a station that missed
-  // +READY). Throws Error(firmware_timeout) after `timeout`.
+  // +READY). Throws Error(firmware_timeout) after `timeout`. The first probe carries a ROM SYNC frame too (the
+  // console answers its bytes with ERROR:unknown_command): a board waiting in the ROM loader answers it, and
+  // that throws Error(wrong_mode) within a few hundred ms instead of the whole timeout.
   asio::awaitable<void> wait_ready(Millis timeout);
 
   // Sends one command line (without "\r\n") and returns its data lines once the final OK arrives.
@@ -73,6 +75,8 @@ class Console {
 
  private:
   using Clock = std::chrono::steady_clock;
+  // Throws Error(wrong_mode) when the bytes wait_ready heard are the ROM loader's (board_output.hpp).
+  void refuse_rom_loader();
   asio::awaitable<std::optional<std::string>> next_line(Clock::time_point deadline);
   asio::awaitable<void> drain_answers(Millis quiet);
 

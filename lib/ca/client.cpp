@@ -16,6 +16,7 @@
 #include "provision/ca_crypto.hpp"
 #include "provision/files.hpp"
 #include "provision/identity.hpp"
+#include "provision/wait_notices.hpp"
 #include "transport.hpp"
 
 // GCC 12 flags Boost 1.74's coroutine frame allocation (awaitable_frame_base's operator new and delete both go
@@ -226,9 +227,20 @@ asio::awaitable<HealthReport> health(const Client& client) {
 
 std::string read_token_file(const std::string& path) { return read_secret_file(path, "token_file"); }
 
-Registration run_register(const Client& client, const DeviceIdentity& identity) {
+namespace {
+
+asio::awaitable<Registration> register_with_notices(const Client& client, const DeviceIdentity& identity,
+                                                    const ProgressSink& progress) {
+  auto executor = co_await asio::this_coro::executor;
+  WaitNotices notices(executor, progress, WaitNotice{"", "ca-register", "CA"});
+  co_return co_await register_device(client, identity);
+}
+
+}  // namespace
+
+Registration run_register(const Client& client, const DeviceIdentity& identity, const ProgressSink& progress) {
   asio::io_context io;
-  auto future = asio::co_spawn(io, register_device(client, identity), asio::use_future);
+  auto future = asio::co_spawn(io, register_with_notices(client, identity, progress), asio::use_future);
   io.run();
   return future.get();
 }

@@ -59,6 +59,7 @@ asio::awaitable<Loader::Reply> Loader::await_reply(Command command, Millis timeo
     std::size_t n = co_await link_.read_some(read_buffer_, remaining);
     if (n == 0) co_return Reply{};  // a link returns nothing only once the time is up
     wire_bytes_ += n;
+    note_heard(n);
     decoder_.feed(std::span(read_buffer_).first(n));
   }
 }
@@ -209,6 +210,7 @@ asio::awaitable<void> Loader::drain(Millis quiet) {
   for (;;) {
     std::size_t n = co_await link_.read_some(read_buffer_, quiet);
     if (n == 0) break;
+    note_heard(n);
   }
   decoder_.reset();
 }

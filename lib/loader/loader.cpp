@@ -5,6 +5,8 @@
 
 #include <chrono>
 
+#include "provision/loader/board_output.hpp"
+
 namespace provision::loader {
 
 using serial::Millis;
@@ -38,6 +40,7 @@ asio::awaitable<void> Loader::connect(BeforeReset before, int attempts) {
 
 asio::awaitable<void> Loader::connect(const ConnectOptions& options) {
   bool warned = false;
+  int console_attempts = 0;
   const std::string limit = options.attempts == 0 ? "unlimited" : std::to_string(options.attempts);
   for (int attempt = 0; options.attempts == 0 || attempt < options.attempts; ++attempt) {
     auto reset = reset_for_attempt(options, attempt);
@@ -51,15 +54,20 @@ asio::awaitable<void> Loader::connect(const ConnectOptions& options) {
     link_.discard_input();
     decoder_.reset();
     const std::size_t noise_before = decoder_.noise_bytes();
-    // esptool's cadence: five SYNC tries per reset, 50 ms apart, each waiting 100 ms for an answer.
-    for (int sync_try = 0; sync_try < 5; ++sync_try) {
-      bool synced = co_await try_sync();
-      if (synced) {
-        co_await drain(Millis(100));  // the seven further SYNC answers
-        progress(0, fmt::format("in download mode (attempt {}, {})", attempt + 1, describe_reset(options, attempt)));
-        co_return;
-      }
-      co_await link_.delay(Millis(50));
+    const auto outcome = co_await sync_after_reset();
+    if (outcome == SyncOutcome::synced) {
+      progress(0, fmt::format("in download mode (attempt {}, {})", attempt + 1, describe_reset(options, attempt)));
+      co_return;
+    }
+    if (outcome == SyncOutcome::console) {
+      progress(0, fmt::format("connect attempt {} of {} after {}: the application's console answered (\"{}\"), "
+                              "not the ROM loader",
+                              attempt + 1, limit, describe_reset(options, attempt), console_evidence_));
+      // Only a reset can still switch the board; esptool's two GPIO0 holds (short, long) both booting the
+      // application mean the circuit cannot reach download mode, and more attempts would only repeat that.
+      const bool resets = has_lines && options.before != BeforeReset::no_reset;
+      if (!resets || ++console_attempts >= 2) throw wrong_mode_error(std::string(reset->name()), has_lines, resets);
+      continue;
     }
     // Why this attempt failed, for --progress ndjson: silence, or output that is not the loader's (the board
     // booted its application: GPIO0 was high when the chip sampled it).
@@ -77,6 +85,57 @@ asio::awaitable<void> Loader::connect(const ConnectOptions& options) {
                           "check the port, the cable, --before or --reset-sequence",
                           link_.name(), options.attempts, first->name()),
               "port");
+}
+
+asio::awaitable<Loader::SyncOutcome> Loader::sync_after_reset() {
+  heard_.clear();
+  hearing_ = true;
+  // A running firmware's console does not answer a SLIP frame, which holds no line end; "\r\n" after the first
+  // SYNC makes it answer (ERROR for the frame's bytes as a line), while the ROM skips bytes outside frames.
+  static constexpr std::uint8_t kLineEnd[] = {'\r', '\n'};
+  // esptool's cadence: five SYNC tries per reset, 50 ms apart, each waiting 100 ms for an answer.
+  for (int sync_try = 0; sync_try < 5; ++sync_try) {
+    bool synced = co_await try_sync();
+    if (synced) {
+      co_await drain(Millis(100));  // the seven further SYNC answers
+      hearing_ = false;
+      co_return SyncOutcome::synced;
+    }
+    if (sync_try == 0) {
+      co_await link_.write(kLineEnd);
+      wire_bytes_ += sizeof kLineEnd;
+    }
+    co_await link_.delay(Millis(50));
+    const auto verdict = classify_board_output(heard_);
+    if (verdict.kind == BoardOutput::console_text) {
+      console_evidence_ = verdict.evidence;
+      hearing_ = false;
+      co_return SyncOutcome::console;
+    }
+  }
+  hearing_ = false;
+  co_return SyncOutcome::silent;
+}
+
+void Loader::note_heard(std::size_t n) {
+  if (!hearing_ || heard_.size() >= kHeardLimit) return;
+  const std::size_t take = std::min(n, kHeardLimit - heard_.size());
+  heard_.insert(heard_.end(), read_buffer_.begin(), read_buffer_.begin() + static_cast<std::ptrdiff_t>(take));
+}
+
+Error Loader::wrong_mode_error(const std::string& reset_name, bool has_lines, bool resets) const {
+  const std::string why =
+      !has_lines ? fmt::format("the port has no modem lines (DTR/RTS), so --before {} cannot reset it", reset_name)
+      : !resets  ? std::string("--before no-reset leaves it as it is")
+                 : fmt::format("--before {} reset it twice (both GPIO0 holds) and it booted the application both "
+                               "times: the board's reset circuit does not reach download mode",
+                               reset_name);
+  return Error(ErrorCode::wrong_mode,
+               fmt::format("{} runs its application, not the ROM loader: its console answered (\"{}\") and {}. Put "
+                           "it in download mode: hold BOOT (GPIO0) and press RESET, or send the firmware "
+                           "AT+BOOTLOADER (espprov provision does this by itself)",
+                           link_.name(), console_evidence_, why),
+               "port");
 }
 
 asio::awaitable<std::uint32_t> Loader::read_reg(std::uint32_t address) {

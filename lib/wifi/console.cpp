@@ -5,6 +5,9 @@
 #include <array>
 
 #include "provision/error.hpp"
+#include "provision/loader/board_output.hpp"
+#include "provision/loader/command.hpp"
+#include "provision/loader/slip.hpp"
 #include "provision/wifi.hpp"
 #include "wifi/console_lines.hpp"
 #include "wifi/shown.hpp"
@@ -22,6 +25,20 @@ constexpr Millis kDrainQuiet{150};
 constexpr Millis kFrameGap{1000};
 // "\r\n" first: an empty line gets no answer, and it ends any partial line the device may hold from boot noise.
 constexpr std::string_view kProbe = "\r\nAT\r\n";
+// A ROM loader answers a SYNC within a few ms (esptool waits 100 ms); this long after the first probe, the bytes
+// heard so far say whether the board is waiting in download mode.
+constexpr Millis kRomAnswerWindow{150};
+// The first probe: a line end, a ROM SYNC frame (no line end inside: the console takes its bytes as one line and
+// answers ERROR:unknown_command), then the AT probe.
+std::vector<std::uint8_t> first_probe() {
+  std::vector<std::uint8_t> probe{'\r', '\n'};
+  const auto sync = loader::slip_encode(loader::encode_request(loader::Command::sync, loader::sync_body(), 0));
+  probe.insert(probe.end(), sync.begin(), sync.end());
+  probe.insert(probe.end(), kProbe.begin(), kProbe.end());
+  return probe;
+}
+// What wait_ready keeps of the raw bytes for the mode check: enough for a ROM banner and SYNC answers.
+constexpr std::size_t kHeardLimit = 4096;
 
 std::string label_of(std::string_view line) {
   return std::string(line.substr(0, std::min(line.find('='), line.size())));
@@ -34,6 +51,8 @@ long long ms(Millis duration) { return static_cast<long long>(duration.count());
 struct Console::State {
   ConsoleLines lines;
   bool input_idle = false;
+  bool hearing = false;  // wait_ready keeps the raw bytes for the mode check
+  std::vector<std::uint8_t> heard;
   std::array<std::uint8_t, 512> buffer{};
 };
 
@@ -56,6 +75,11 @@ asio::awaitable<std::optional<std::string>> Console::next_line(Clock::time_point
       continue;
     }
     state_->input_idle = false;
+    if (state_->hearing && state_->heard.size() < kHeardLimit) {
+      const std::size_t take = std::min(n, kHeardLimit - state_->heard.size());
+      state_->heard.insert(state_->heard.end(), state_->buffer.begin(),
+                           state_->buffer.begin() + static_cast<std::ptrdiff_t>(take));
+    }
     state_->lines.feed(std::span(state_->buffer.data(), n));
   }
 }
@@ -73,21 +97,30 @@ asio::awaitable<void> Console::wait_ready(Millis timeout) {
   const auto start = Clock::now();
   const auto deadline = start + timeout;
   auto next_probe = start + kListenBeforeProbe;
+  std::optional<Clock::time_point> mode_check;
   int probes_sent = 0;
+  state_->heard.clear();
+  state_->hearing = true;
   while (true) {
-    auto line = co_await next_line(std::min(deadline, next_probe));
+    auto wake = std::min(deadline, next_probe);
+    if (mode_check) wake = std::min(wake, *mode_check);
+    auto line = co_await next_line(wake);
     if (line) {
       auto parsed = at::classify(*line);
       bool ready = (parsed.kind == at::LineKind::data && parsed.name == "READY") ||
                    (parsed.kind == at::LineKind::ok && probes_sent > 0);
       if (ready) {
+        state_->hearing = false;
         if (probes_sent > 0) co_await drain_answers(kDrainQuiet);
         co_return;
       }
       if (at::is_unsolicited(parsed)) unsolicited_.push_back(std::move(parsed));
     }
+    refuse_rom_loader();
     auto now = Clock::now();
+    if (mode_check && now >= *mode_check) mode_check.reset();
     if (now >= deadline) {
+      state_->hearing = false;
       throw Error(ErrorCode::firmware_timeout,
                   fmt::format("{}: the firmware printed no +READY and answered no AT within {} ms ({} probes sent); "
                               "check that the board runs the application (not the ROM download mode) at 115200 "
@@ -95,11 +128,31 @@ asio::awaitable<void> Console::wait_ready(Millis timeout) {
                               link_.name(), ms(timeout), probes_sent));
     }
     if (now >= next_probe) {
-      co_await link_.write(std::span(reinterpret_cast<const std::uint8_t*>(kProbe.data()), kProbe.size()));
+      if (probes_sent == 0) {
+        const auto probe = first_probe();
+        co_await link_.write(probe);
+        mode_check = now + kRomAnswerWindow;
+      } else {
+        co_await link_.write(std::span(reinterpret_cast<const std::uint8_t*>(kProbe.data()), kProbe.size()));
+      }
       ++probes_sent;
       next_probe = now + kProbeInterval;
     }
   }
+}
+
+void Console::refuse_rom_loader() {
+  const auto verdict = loader::classify_board_output(state_->heard);
+  if (verdict.kind != loader::BoardOutput::rom_loader) return;
+  state_->hearing = false;
+  const std::string said = verdict.evidence.starts_with("a ROM response") ? "it answered " + verdict.evidence
+                                                                          : "it printed \"" + verdict.evidence + "\"";
+  throw Error(ErrorCode::wrong_mode,
+              fmt::format("{}: the board is in the ROM loader (download mode), not running its application: {}. "
+                          "Reset it so the application boots: `espprov reset -p {}`, or press RESET with BOOT "
+                          "released",
+                          link_.name(), said, link_.name()),
+              "port");
 }
 
 asio::awaitable<std::vector<at::Line>> Console::secret_reply_command(std::string_view line) {

@@ -3,10 +3,14 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
+
+#include <boost/asio/this_coro.hpp>
 
 #include "mqtt/watch.hpp"
 #include "provision/device_record.hpp"
+#include "provision/wait_notices.hpp"
 #include "provision/workflow.hpp"
 #include "workflow/ledger_writer.hpp"
 
@@ -46,6 +50,11 @@ class DeviceRun {
     }
     report(hooks_.progress, {port_, step_name, StepState::started, 0, ""});
     const auto started = Clock::now();
+    std::optional<WaitNotices> notices;
+    if (const char* what = waited_for(step_name)) {
+      auto executor = co_await asio::this_coro::executor;
+      notices.emplace(executor, hooks_.progress, WaitNotice{port_, step_name, what});
+    }
     std::optional<Error> failure;
     try {
       co_await body();
@@ -53,6 +62,7 @@ class DeviceRun {
       // A port that never answered is unavailable; one that worked for an earlier step and vanished is gone.
       failure = timings_.empty() ? error : port_failure(error, port_);
     }
+    notices.reset();
     timings_[step_name] = seconds_since(started);
     if (failure) {
       if (!mac_.empty() && failure->code() != ErrorCode::ledger) co_await ledger_.fail_step(mac_, step_name, *failure);
@@ -71,6 +81,9 @@ class DeviceRun {
   // port_unavailable on a device path that no longer exists becomes port_gone (the board was unplugged): only
   // after a step has run on the port.
   static Error port_failure(const Error& error, const std::string& port);
+  // What a step waits on outside the station ("CA", "WiFi", ...), for its wait notices; null for steps that
+  // report their own progress (connect, flash) or are quick.
+  static const char* waited_for(const std::string& step);
   asio::awaitable<void> run_full();
   asio::awaitable<void> run_wifi_only();
   asio::awaitable<void> configure_and_verify();

@@ -192,6 +192,17 @@ asio::awaitable<void> DeviceRun::configure_and_verify() {
   }
 }
 
+const char* DeviceRun::waited_for(const std::string& step) {
+  static constexpr std::pair<const char*, const char*> kWaits[] = {
+      {"ca-register", "CA"}, {"pop-register", "CA"},  {"boot", "firmware boot"},
+      {"wifi", "WiFi"},      {"connectivity", "MQTT"},
+  };
+  for (const auto& [name, what] : kWaits) {
+    if (step == name) return what;
+  }
+  return nullptr;
+}
+
 Error DeviceRun::port_failure(const Error& error, const std::string& port) {
   if (error.code() != ErrorCode::port_unavailable) return error;
   serial::PortUrl url;
@@ -220,12 +231,16 @@ asio::awaitable<void> DeviceRun::connect_loader() {
     co_await loader_->connect(connect);
     co_return;
   } catch (const Error& error) {
-    if (error.code() != ErrorCode::device_timeout) throw;
+    // wrong_mode: the application's console answered and no reset reaches download mode (seen within the first
+    // one or two resets); device_timeout: nothing answered at all, the firmware may still be there.
+    if (error.code() != ErrorCode::device_timeout && error.code() != ErrorCode::wrong_mode) throw;
+    const bool console_seen = error.code() == ErrorCode::wrong_mode;
+    report(hooks_.progress, {port_, "connect", StepState::progress, 0,
+                             console_seen ? "the firmware is running; asking it to enter the ROM loader (AT+BOOTLOADER)"
+                                          : "no ROM answer; asking the firmware (AT+BOOTLOADER)"});
   }
-  // No answer from the ROM: the board may be running our firmware (a board without auto-reset wiring, or one a
-  // previous run left in the app). Its console's AT+BOOTLOADER reboots it into download mode (PROTOCOL.md §5.3).
-  report(hooks_.progress,
-         {port_, "connect", StepState::progress, 0, "no ROM answer; asking the firmware (AT+BOOTLOADER)"});
+  // The board may be running our firmware (a board without auto-reset wiring, or one a previous run left in the
+  // app). Its console's AT+BOOTLOADER reboots it into download mode (PROTOCOL.md §5.3).
   link_->discard_input();
   bool asked = false;
   try {

@@ -217,13 +217,16 @@ TEST_CASE(
 
 TEST_CASE("loader commands take --reset-sequence and --connect-attempts, each failed attempt is an NDJSON event",
           "[e2e][ports][reset]") {
-  sim_test::SimRun sim(1, "esp32c3", {"--boot", "app"});
+  // A board that has stalled (it ignores its input after the first byte) stays silent: every attempt runs, and
+  // each one is reported. (A running firmware would answer and end the connect at once with wrong_mode:
+  // tests/e2e/board_mode_test.cpp.)
+  sim_test::SimRun sim(1, "esp32c3", {"--boot", "app", "--fault-stall", "1"});
   const std::string port = sim.devices()[0].port;
   auto bad = run_process({espprov(), "chip", "--port", port, "--reset-sequence", "D0|R2"});
   CHECK(bad.exit_code == exit_code(provision::ErrorCode::bad_input));
   CHECK_THAT(bad.err, Catch::Contains("--reset-sequence 'D0|R2': command 2 'R2'"));
 
-  // A pty has no modem lines and the board runs its app: both attempts fail, each one reported.
+  // A pty has no modem lines and the board answers nothing: both attempts fail, each one reported.
   auto attempts = run_process({espprov(), "chip", "--port", port, "--connect-attempts", "2", "--reset-sequence",
                                "D0|R1|W0.1|D1|R0|W0.05|D0", "--progress", "ndjson"},
                               "", 60s);
