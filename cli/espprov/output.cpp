@@ -55,6 +55,17 @@ provision::Record flattened(const provision::Record& record) {
   return flat;
 }
 
+// The columns of list items in the order the items name them (a table reads as the list was written).
+std::vector<std::string> columns_in_order(const std::vector<provision::Record>& rows) {
+  std::vector<std::string> columns;
+  for (const auto& row : rows) {
+    for (const auto& [key, value] : flattened(row).items()) {
+      if (std::find(columns.begin(), columns.end(), key) == columns.end()) columns.push_back(key);
+    }
+  }
+  return columns;
+}
+
 std::string csv_text(const std::vector<provision::Record>& rows, std::vector<std::string> columns = {}) {
   if (columns.empty()) columns = provision::csv_columns(rows);
   std::string out = csv_header_wanted() ? provision::csv_header(columns) : std::string();
@@ -130,7 +141,7 @@ bool csv_header_wanted() {
 }
 
 std::string text_table(const std::vector<provision::Record>& rows) {
-  return table_text(rows, provision::csv_columns(rows));
+  return table_text(rows, columns_in_order(rows));
 }
 
 void emit(provision::Record record) {
@@ -182,13 +193,18 @@ void emit_listing(provision::Record record, const std::vector<provision::Record>
     out += shown_items.empty() ? fmt::format("(no {})\n", list_field) : text_table(shown_items);
     return print(out);
   }
+  // The record's fields first (in the documented order), then the items' own, in their order.
+  auto columns = provision::csv_columns({scalars});
+  for (const auto& column : columns_in_order(shown_items)) {
+    if (std::find(columns.begin(), columns.end(), column) == columns.end()) columns.push_back(column);
+  }
   std::vector<provision::Record> rows;
   for (const auto& item : shown_items) {
     provision::Record row = scalars;
     provision::merge_into(row, item);
     rows.push_back(std::move(row));
   }
-  print(csv_text(rows.empty() ? std::vector<provision::Record>{scalars} : rows));
+  print(csv_text(rows.empty() ? std::vector<provision::Record>{scalars} : rows, columns));
 }
 
 void RowStream::write(const provision::Record& shown) {

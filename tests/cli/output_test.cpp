@@ -1,6 +1,7 @@
 // --format and --csv-header through the real espprov binary: the one writer every command prints with
 // (cli/espprov/output.hpp): tables for lists in text, one row per list item in csv, errors in every format, and a
 // CSV appended to a file with >> that keeps a single header.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <sstream>
@@ -158,8 +159,12 @@ TEST_CASE("wifi scan and wifi list print tables in text and one network per csv 
   REQUIRE(text.exit_code == 0);
   CHECK_THAT(text.out, !Catch::Contains("{\""));
   auto lines = lines_of(text.out);
-  auto header = std::find_if(lines.begin(), lines.end(), [](const std::string& l) { return l.rfind("ssid", 0) == 0; });
+  // The record's own fields, a blank line, then the table: a header and one line per network.
+  auto header = std::find(lines.begin(), lines.end(), std::string());
   REQUIRE(header != lines.end());
+  ++header;
+  REQUIRE(header != lines.end());
+  CHECK_THAT(*header, Catch::Contains("ssid") && Catch::Contains("rssi"));
   CHECK(static_cast<std::size_t>(lines.end() - header) == networks.size() + 1);
   CHECK_THAT(text.out, Catch::Contains("port: " + port));
 
