@@ -59,7 +59,8 @@ provision::Record flattened(const provision::Record& record) {
 std::vector<std::string> columns_in_order(const std::vector<provision::Record>& rows) {
   std::vector<std::string> columns;
   for (const auto& row : rows) {
-    for (const auto& [key, value] : flattened(row).items()) {
+    const auto flat = flattened(row);  // kept: items() refers to it while the loop runs
+    for (const auto& [key, value] : flat.items()) {
       if (std::find(columns.begin(), columns.end(), key) == columns.end()) columns.push_back(key);
     }
   }
