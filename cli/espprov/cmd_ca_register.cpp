@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "command.hpp"
+#include "record_stream.hpp"
 #include "provision/ca.hpp"
 #include "provision/files.hpp"
 #include "provision/identity.hpp"
@@ -59,8 +60,7 @@ std::string where_the_psk_is(provision::Ledger* ledger, const std::string& mac, 
   return fmt::format("look for {} in the --save file of the run that registered it", mac);
 }
 
-void run(const CaRegisterOptions& options) {
-  auto record = espprov::read_input_record(options.in);
+provision::ca::ClientOptions client_options_of(const CaRegisterOptions& options) {
   provision::ca::ClientOptions client_options;
   client_options.url = options.url;
   if (!options.token_file.empty()) client_options.token = provision::ca::read_token_file(options.token_file);
@@ -72,8 +72,10 @@ void run(const CaRegisterOptions& options) {
   client_options.timeout = std::chrono::milliseconds(options.timeout_ms);
   client_options.connect_timeout = std::chrono::milliseconds(options.connect_timeout_ms);
   client_options.retries = options.retries;
-  provision::ca::Client client(client_options);
+  return client_options;
+}
 
+provision::ca::DeviceIdentity identity_of(const CaRegisterOptions& options, const provision::Record& record) {
   provision::ca::DeviceIdentity identity;
   identity.uuid = required_text(record, "uuid", "uuid");
   identity.psk = required_text(record, "psk", "psk");
@@ -87,7 +89,58 @@ void run(const CaRegisterOptions& options) {
   if (auto pop = record_text(record, "pop"); !pop.empty()) identity.pop = pop;
   identity.key_source = provision::ca::parse_key_source(options.key_source);
   if (auto key = record_text(record, "device_key"); !key.empty()) identity.device_key = key;
+  return identity;
+}
 
+// One registration per record, the client and the ledger shared by all of them.
+class Registrar {
+ public:
+  explicit Registrar(const CaRegisterOptions& options) : options_(options), client_(client_options_of(options)) {
+    if (!options.no_ledger) {
+      auto path = options.ledger.empty() ? provision::Ledger::default_path() : std::filesystem::path(options.ledger);
+      ledger_ = std::make_unique<provision::Ledger>(path);
+    }
+  }
+
+  provision::Record register_one(provision::Record record) {
+    const auto identity = identity_of(options_, record);
+    const std::string mac = provision::mac_colon(provision::parse_mac(identity.mac));
+    auto progress = espprov::progress_sink();
+    provision::report(progress, {"", "ca-register", provision::StepState::started, 0, client_.url().origin()});
+    provision::ca::Registration registration;
+    try {
+      registration = provision::ca::run_register(client_, identity, progress);
+    } catch (const provision::Error& e) {
+      if (e.code() != provision::ErrorCode::ca_conflict) throw;
+      throw provision::Error(e.code(),
+                             std::string(e.what()) + "; " + where_the_psk_is(ledger_.get(), mac, options_.save),
+                             e.field());
+    }
+    provision::report(progress, {"", "ca-register", provision::StepState::done, 1,
+                                 fmt::format("serial {}, expires {}", registration.cert_serial, registration.expiry)});
+    provision::merge_into(record, registration.fields());
+    // Durable before printed: a reader that dies (a broken pipe) cannot take the registered PSK with it.
+    if (ledger_) {
+      ledger_->begin(mac, "");
+      ledger_->complete_step(mac, "ca-register", record);
+    }
+    if (!options_.save.empty()) {
+      // Every record registered in this run so far (NDJSON), replaced atomically after each.
+      saved_ += provision::to_json_text(record) + "\n";
+      provision::write_file_atomic(options_.save, saved_, provision::FileMode::secret);
+    }
+    return record;
+  }
+
+ private:
+  const CaRegisterOptions& options_;
+  provision::ca::Client client_;
+  std::unique_ptr<provision::Ledger> ledger_;
+  std::string saved_;
+};
+
+void run(const CaRegisterOptions& options) {
+  const auto records = espprov::read_input_records(options.in);
   // Where the registered PSK will be kept is checked before the CA holds it: a registration whose PSK is then
   // lost makes every later attempt for this device a 409.
   if (options.no_ledger && options.save.empty()) {
@@ -95,35 +148,9 @@ void run(const CaRegisterOptions& options) {
                            "--no-ledger needs --save FILE: the PSK the CA registers must be kept somewhere", "save");
   }
   if (!options.save.empty()) provision::require_writable_file_path(options.save, "save");
-  const std::string mac = provision::mac_colon(provision::parse_mac(identity.mac));
-  std::unique_ptr<provision::Ledger> ledger;
-  if (!options.no_ledger) {
-    auto path = options.ledger.empty() ? provision::Ledger::default_path() : std::filesystem::path(options.ledger);
-    ledger = std::make_unique<provision::Ledger>(path);
-  }
-
-  auto progress = espprov::progress_sink();
-  provision::report(progress, {"", "ca-register", provision::StepState::started, 0, client.url().origin()});
-  provision::ca::Registration registration;
-  try {
-    registration = provision::ca::run_register(client, identity, progress);
-  } catch (const provision::Error& e) {
-    if (e.code() != provision::ErrorCode::ca_conflict) throw;
-    throw provision::Error(e.code(), std::string(e.what()) + "; " + where_the_psk_is(ledger.get(), mac, options.save),
-                           e.field());
-  }
-  provision::report(progress, {"", "ca-register", provision::StepState::done, 1,
-                               fmt::format("serial {}, expires {}", registration.cert_serial, registration.expiry)});
-  provision::merge_into(record, registration.fields());
-  // Durable before printed: a reader that dies (a broken pipe) cannot take the registered PSK with it.
-  if (ledger) {
-    ledger->begin(mac, "");
-    ledger->complete_step(mac, "ca-register", record);
-  }
-  if (!options.save.empty()) {
-    provision::write_file_atomic(options.save, provision::to_json_text(record) + "\n", provision::FileMode::secret);
-  }
-  espprov::emit(record);
+  Registrar registering(options);
+  espprov::for_each_record(records,
+                           [&](provision::Record record) { return registering.register_one(std::move(record)); });
 }
 
 void setup(CLI::App& app) {
@@ -137,7 +164,9 @@ void setup(CLI::App& app) {
       "      --ca-cert device-ca.pem\n"
       "The registered record (PSK and device key included) is kept in the ledger (--ledger, default\n"
       "$ESPPROV_LEDGER) and in --save FILE (0600) before it is printed, so a pipe that breaks later loses nothing:\n"
-      "  espprov ledger show A0:B1:C2:D3:E4:F5 --show-secrets");
+      "  espprov ledger show A0:B1:C2:D3:E4:F5 --show-secrets\n"
+      "Many boards: one record per line on --in, one registration and one printed record each (--save keeps them\n"
+      "all); exit 0 when all registered, 5 when some failed.");
   sub->add_option("--ca-url", options->url, "CA base URL: https://host[:port][/base]")->required();
   sub->add_option("--token-file", options->token_file, "File holding the CA's bearer token");
   sub->add_option("--ca-bundle", options->ca_bundle, "PEM roots for the CA's TLS certificate instead of the system store");

@@ -1,5 +1,4 @@
 // espprov help [exit-codes]: the usage, or the exit-code table (from the error table, so it cannot drift).
-#include <fmt/format.h>
 
 #include <iostream>
 
@@ -9,19 +8,9 @@
 namespace {
 
 void print_exit_codes() {
-  const auto& options = espprov::output_options();
-  if (options.format == "text") {
-    std::cout << fmt::format("{:>4}  {:<22} {}\n", "exit", "code", "meaning");
-    std::cout << fmt::format("{:>4}  {:<22} {}\n", 0, "", "success");
-    for (auto* e = provision::error_table_begin(); e != provision::error_table_end(); ++e) {
-      std::cout << fmt::format("{:>4}  {:<22} {}\n", e->exit_code, e->name, e->summary);
-    }
-    std::cout << "A run over many boards or rows exits 0 when all succeeded, the error's code when all failed\n"
-                 "alike, 5 (partial_failure) when some failed, and 61 (interrupted) only when a signal cut a\n"
-                 "board off before it finished.\n";
-    return;
-  }
+  const bool text = espprov::output_options().format == "text";
   std::vector<provision::Record> rows;
+  if (text) rows.push_back(provision::Record{{"exit", 0}, {"code", ""}, {"meaning", "success"}});
   for (auto* e = provision::error_table_begin(); e != provision::error_table_end(); ++e) {
     provision::Record row = provision::Record::object();
     row["exit"] = e->exit_code;
@@ -30,6 +19,11 @@ void print_exit_codes() {
     rows.push_back(std::move(row));
   }
   espprov::emit_many(rows);
+  if (text) {
+    std::cout << "A run over many boards or rows exits 0 when all succeeded, the error's code when all failed\n"
+                 "alike, 5 (partial_failure) when some failed, and 61 (interrupted) only when a signal cut a\n"
+                 "board off before it finished.\n";
+  }
 }
 
 void setup(CLI::App& app) {

@@ -2,12 +2,12 @@
 #include <fmt/format.h>
 
 #include "cmd_wifi_common.hpp"
-#include "provision/improv.hpp"
+#include "provision/wifi_transport.hpp"
+#include "record_stream.hpp"
 
 namespace {
 
 namespace wifi = provision::wifi;
-namespace improv = provision::improv;
 using namespace espprov::wifi_cli;
 using provision::Record;
 
@@ -30,26 +30,28 @@ void check_identity(const Record& record, const wifi::DeviceInfo& info) {
                          "uuid");
 }
 
-void run(const InfoOptions& options) {
-  auto record = espprov::read_input_record(options.in);
+Record info_of(const InfoOptions& options, Record record) {
   const std::string port = port_of(options.port, record);
-  const bool over_improv = options.protocol == "improv";
+  wifi::TransportOptions transport;
+  transport.protocol = wifi::parse_protocol(options.protocol, "protocol");
+  transport.at.ready_timeout = seconds(options.port.ready_timeout_s);
   std::optional<wifi::DeviceInfo> at_info;
-  auto fields = run_on_port<Record>(options.port, port, [&](provision::serial::Link& link) -> asio::awaitable<Record> {
-    if (over_improv) {
-      improv::Client client(link);
-      co_return improv::info_fields(co_await client.device_info());
-    }
-    co_await wifi::wait_ready(link, seconds(options.port.ready_timeout_s));
-    at_info = co_await wifi::info(link);
-    co_return wifi::info_fields(*at_info);
+  auto fields = run_on_port<Record>(options.port, port, [&](provision::serial::Link& link) {
+    return wifi::device_info_over(link, transport, &at_info);
   });
   if (at_info) check_identity(record, *at_info);
   Record added = Record::object();
   added["port"] = port;
   provision::merge_into(added, fields);
   provision::merge_into(record, added);
-  espprov::emit(record);
+  return record;
+}
+
+// One record per board on --in (each naming its port) checks each board in turn.
+void run(const InfoOptions& options) {
+  const auto records = espprov::read_input_records(options.in);
+  espprov::require_port_per_record(records, options.port.port, "info");
+  espprov::for_each_record(records, [&](Record record) { return info_of(options, std::move(record)); });
 }
 
 void setup(CLI::App& app) {
@@ -64,8 +66,9 @@ void setup(CLI::App& app) {
       "  espprov info --port /dev/ttyUSB0 --protocol improv --format text\n"
       "  espprov uuid --mac A0B1C2D3E4F5 | espprov info --port /dev/ttyUSB0 --in -");
   add_port_options(*sub, options->port);
-  sub->add_option("--protocol", options->protocol, "at (AT+INFO?) or improv (Improv device info)")
-      ->check(CLI::IsMember({"at", "improv"}))
+  sub->add_option("--protocol", options->protocol,
+                  "at (AT+INFO?), improv (Improv device info), auto (Improv if it answers, else AT)")
+      ->check(CLI::IsMember({"at", "improv", "auto"}))
       ->capture_default_str();
   espprov::add_input_option(*sub, options->in);
   espprov::add_output_options(*sub);

@@ -108,7 +108,8 @@ void setup(CLI::App& app) {
     auto entry = find_device(ledger, mac);
     auto row = provision::ledger_row(entry, options->include_secrets);
     row["events"] = ledger.events(mac);
-    espprov::emit(row);
+    const std::vector<provision::Record> events(row["events"].begin(), row["events"].end());
+    espprov::emit_listing(row, events, "events");
   });
 
   auto* forget = ledger->add_subcommand(

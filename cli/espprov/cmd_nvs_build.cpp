@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "command.hpp"
+#include "record_stream.hpp"
 #include "nvs_common.hpp"
 #include "provision/error.hpp"
 #include "provision/files.hpp"
@@ -19,14 +20,42 @@ struct NvsBuildOptions {
   espprov::NvsKeyOptions keys;
 };
 
-void run(const NvsBuildOptions& options) {
+// --out for one record: {FIELD} is replaced by the record's field (creds-{mac_hex}.bin), so that many records
+// (NDJSON on --in) give one file per board. A field the record lacks is a bad_input error for that record.
+std::string output_path(const std::string& pattern, const provision::Record& record) {
+  std::string path;
+  for (std::size_t at = 0; at < pattern.size();) {
+    const std::size_t open = pattern.find('{', at);
+    const std::size_t close = open == std::string::npos ? open : pattern.find('}', open);
+    if (close == std::string::npos) {
+      path += pattern.substr(at);
+      break;
+    }
+    const std::string field = pattern.substr(open + 1, close - open - 1);
+    if (!record.contains(field) || !(record[field].is_string() || record[field].is_number()) ||
+        provision::is_secret_field(field)) {
+      throw provision::Error(provision::ErrorCode::bad_input,
+                             fmt::format("out: '{}' names {{{}}}, which the record has no (non-secret) value for; use "
+                                         "a field every record has, such as {{mac_hex}} or {{uuid}}",
+                                         pattern, field),
+                             "out");
+    }
+    const auto& value = record[field];
+    path += pattern.substr(at, open - at) + (value.is_string() ? value.get<std::string>() : value.dump());
+    at = close + 1;
+  }
+  if (path.find('/') != std::string::npos && pattern.find('/') == std::string::npos) {
+    throw provision::Error(provision::ErrorCode::bad_input,
+                           fmt::format("out: '{}' becomes '{}': a field value may not add a folder", pattern, path),
+                           "out");
+  }
+  return path;
+}
+
+provision::Record build_one(const NvsBuildOptions& options, provision::Record record) {
   using provision::Error;
   using provision::ErrorCode;
   namespace nvs = provision::nvs;
-  if (options.csv.empty() == options.in.empty()) {
-    throw Error(ErrorCode::usage, "give the content either as --csv FILE or as a device record with --in FILE", "in");
-  }
-  auto record = espprov::read_input_record(options.in);
   if (!options.mqtt_url.empty()) {
     if (!options.csv.empty()) {
       throw Error(ErrorCode::usage, "mqtt-url: applies to a record (--in), not to --csv (add the key to the CSV)",
@@ -44,12 +73,13 @@ void run(const NvsBuildOptions& options) {
   } else {
     content = nvs::credentials_content(record, options.namespace_name);
   }
+  const std::string out = options.csv.empty() ? output_path(options.out, record) : options.out;
   // The plain image is built first and the keys resolved after, so that content that does not fit never leaves a
   // generated key file behind; encrypting afterwards gives the same bytes as building encrypted.
   auto image = nvs::build_image(content, build);
   build.keys = espprov::resolve_nvs_keys(options.keys);
   if (build.keys) nvs::encrypt_image(image, *build.keys);
-  provision::write_file_atomic(options.out, image, provision::FileMode::secret);
+  provision::write_file_atomic(out, image, provision::FileMode::secret);
 
   provision::Record fields = provision::Record::object();
   if (options.csv.empty()) fields["nvs_namespace"] = options.namespace_name;
@@ -57,10 +87,31 @@ void run(const NvsBuildOptions& options) {
   fields["nvs_version"] = options.version;
   fields["nvs_encrypted"] = build.keys.has_value();
   fields["nvs_md5"] = espprov::md5_hex(image);
-  fields["nvs_file"] = options.out;
+  fields["nvs_file"] = out;
   if (!options.keys.generate_keys_file.empty()) fields["nvs_keys_file"] = options.keys.generate_keys_file;
   provision::merge_into(record, fields);
-  espprov::emit(record);
+  return record;
+}
+
+void run(const NvsBuildOptions& options) {
+  if (options.csv.empty() == options.in.empty()) {
+    throw provision::Error(provision::ErrorCode::usage,
+                           "give the content either as --csv FILE or as a device record with --in FILE", "in");
+  }
+  const auto records = espprov::read_input_records(options.in);
+  if (records.size() > 1) {
+    // Many boards: one image each, so --out must tell their files apart; one generated key file would be
+    // overwritten by the next board's.
+    if (options.out.find('{') == std::string::npos) {
+      throw provision::Error(provision::ErrorCode::usage,
+                             fmt::format("out: --in has {} records but --out '{}' names one file; name one per board "
+                                         "with a field, e.g. --out 'creds-{{mac_hex}}.bin'",
+                                         records.size(), options.out),
+                             "out");
+    }
+    espprov::require_one_record_for(records, !options.keys.generate_keys_file.empty(), "--generate-keys");
+  }
+  espprov::for_each_record(records, [&](provision::Record record) { return build_one(options, std::move(record)); });
 }
 
 void setup(CLI::App& app) {
@@ -77,9 +128,13 @@ void setup(CLI::App& app) {
       "Encrypted (NVS encryption, XTS-AES-256):\n"
       "  espprov nvs-build --csv nvs.csv --size 0x6000 --out nvs.bin --encrypt --keys nvs_keys.bin\n"
       "  espprov nvs-build --in record.json --out creds.bin --generate-keys nvs_keys.bin\n"
-      "The image is written 0600 (it holds secrets) via a temporary file; nothing is written on error.");
+      "The image is written 0600 (it holds secrets) via a temporary file; nothing is written on error.\n"
+      "Many boards (one record per line on --in): --out names each file with a record field in braces:\n"
+      "  printf '{\"mac\":\"A0:B1:C2:D3:E4:F5\"}\\n{\"mac\":\"A0:B1:C2:D3:E4:F6\"}\\n' | espprov uuid --in - \\\n"
+      "    | espprov psk --in - | espprov nvs-build --in - --out 'creds-{uuid}.bin'");
   sub->add_option("--csv", options->csv, "nvs_partition_gen CSV to build from");
-  sub->add_option("--out", options->out, "Image file to write")->required();
+  sub->add_option("--out", options->out, "Image file to write; {FIELD} takes a record's field (creds-{mac_hex}.bin)")
+      ->required();
   sub->add_option("--size", options->size, "Partition size: hex (0x6000), bytes or 24K; multiple of 4096, >= 0x3000")
       ->capture_default_str();
   sub->add_option("--version", options->version, "NVS format: 2 (multi-page blobs, ESP-IDF >= 4.0) or 1")

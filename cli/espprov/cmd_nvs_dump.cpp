@@ -73,6 +73,19 @@ Record problems_json(const std::vector<nvs::Problem>& problems) {
   return out;
 }
 
+// The entries as table rows (csv, text): one per key, its namespace named on the row.
+std::vector<Record> entry_rows(const Record& namespaces) {
+  std::vector<Record> rows;
+  for (const auto& space : namespaces) {
+    for (const auto& entry : space["entries"]) {
+      Record row = Record{{"namespace", space["name"]}};
+      provision::merge_into(row, entry);
+      rows.push_back(std::move(row));
+    }
+  }
+  return rows;
+}
+
 void run(const NvsDumpOptions& options) {
   const auto image = provision::read_file_bytes(options.file);
   std::optional<nvs::XtsKeys> keys;
@@ -87,8 +100,9 @@ void run(const NvsDumpOptions& options) {
   record["namespaces"] = namespaces_json(report.content, options.show_secrets);
   record["pages"] = pages_json(report.pages);
   record["problems"] = problems_json(report.problems);
+  const auto rows = entry_rows(record["namespaces"]);
   if (report.valid()) {
-    espprov::emit(record);
+    espprov::emit_listing(record, rows, "entries");
     return;
   }
   std::string summary = fmt::format("{}: {} problem(s); first: {}", options.file, report.problems.size(),
@@ -97,7 +111,7 @@ void run(const NvsDumpOptions& options) {
   const provision::Error error(provision::ErrorCode::nvs_invalid, summary, "nvs_file");
   Record failed = Record{{"ok", false}};
   provision::merge_into(failed, provision::error_record(error, record));
-  espprov::emit(failed);
+  espprov::emit_listing(failed, rows, "entries");
   std::cerr << "espprov: error: " << summary << '\n';
   std::exit(provision::exit_code_of(error.code()));  // the listing is printed; the exit code carries the verdict
 }

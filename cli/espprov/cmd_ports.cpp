@@ -19,7 +19,7 @@ void setup(CLI::App& app) {
       "  espprov ports --esp-only --usb-vid-pid 303a:1001 --format text\n"
       "\nOne record per port: path, by_id, by_path, vid, pid, vid_pid, manufacturer, product, serial, location\n"
       "(USB bus-port path), interface, driver, bridge (cp210x, ch34x, ftdi, usb-serial-jtag, unknown) and reset\n"
-      "(the --before the bridge implies). Read from sysfs; $ESPPROV_SYSFS_ROOT reads another root (a container's\n"
+      "(the --before the bridge implies); --format text is a table. Read from sysfs; $ESPPROV_SYSFS_ROOT reads another root (a container's\n"
       "bind mount, a recorded tree). No USB serial port: no records, exit 0.");
   sub->add_flag("--esp-only", *esp_only, "Only bridges found on ESP32 boards (what provision --ports auto takes)");
   espprov::add_usb_filter_flags(*sub, *filters);
@@ -32,13 +32,7 @@ void setup(CLI::App& app) {
       if (!filter.matches(port)) continue;
       rows.push_back(provision::serial::port_fields(port));
     }
-    if (rows.empty() && espprov::output_options().format == "csv") {
-      // No rows: the header alone, so a spreadsheet import still sees the columns.
-      auto columns = provision::csv_columns({provision::serial::port_fields({})});
-      std::cout << provision::csv_header(columns);
-      return;
-    }
-    espprov::emit_many(rows);
+    espprov::emit_many(rows, provision::csv_columns({provision::serial::port_fields({})}));
   });
 }
 

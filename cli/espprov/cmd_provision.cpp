@@ -35,33 +35,13 @@ class Output {
 
   void device_done(const Record& record) {
     records_.push_back(record);
-    auto& options = espprov::output_options();
-    Record shown = espprov::shown_record(record, true);
-    if (options.format == "csv") {
-      if (!header_done_) std::cout << provision::csv_header(kCsvColumns);
-      header_done_ = true;
-      std::cout << provision::csv_row(flatten_error(shown), kCsvColumns);
-    } else if (options.format == "text") {
-      std::cout << provision::text_lines(shown) << '\n';
-    } else {
-      std::cout << provision::to_json_text(shown) << '\n';
-    }
-    std::cout.flush();
+    rows_.write(espprov::shown_record(record, true));
     if (!save_path_.empty()) save();
   }
 
   const std::vector<Record>& records() const { return records_; }
 
  private:
-  static Record flatten_error(Record record) {
-    if (record.contains("error") && record["error"].is_object()) {
-      auto error = record["error"];
-      record["error_code"] = error.value("code", "");
-      record["error_field"] = error.value("field", "");
-      record["error_message"] = error.value("message", "");
-    }
-    return record;
-  }
   // --save: every record so far, secrets included, 0600, replaced atomically after each device.
   void save() {
     std::string text;
@@ -71,7 +51,7 @@ class Output {
 
   std::string save_path_;
   std::vector<Record> records_;
-  bool header_done_ = false;
+  espprov::RowStream rows_{kCsvColumns};
 };
 
 // Exit code: 0 when every device succeeded; one device (or all failing alike) → that error's code; otherwise

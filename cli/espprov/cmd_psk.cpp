@@ -1,5 +1,6 @@
 // espprov psk: a fresh 32-byte pre-shared key (or a validated --psk) added to the record.
 #include "command.hpp"
+#include "record_stream.hpp"
 #include "provision/identity.hpp"
 #include "secret_options.hpp"
 
@@ -27,18 +28,22 @@ void setup(CLI::App& app) {
   espprov::add_input_option(*sub, options->in);
   espprov::add_output_options(*sub);
   sub->callback([options] {
-    auto record = espprov::read_input_record(options->in);
-    provision::Record fields = provision::Record::object();
+    const auto records = espprov::read_input_records(options->in);
     constexpr espprov::SecretSource kPsk{"--psk", "--psk-file", "ESPPROV_PSK", "psk"};
-    if (auto given = espprov::resolve_secret(kPsk, options->psk, options->psk_file); !given.empty()) {
-      fields["psk"] = provision::normalize_psk(given);
-    } else if (options->keep && record.contains("psk") && record["psk"].is_string()) {
-      fields["psk"] = provision::normalize_psk(record["psk"].get<std::string>());
-    } else {
-      fields["psk"] = provision::generate_psk();
-    }
-    provision::merge_into(record, fields);
-    espprov::emit(record);
+    const auto given = espprov::resolve_secret(kPsk, options->psk, options->psk_file);
+    espprov::require_one_record_for(records, !given.empty(), "--psk");
+    espprov::for_each_record(records, [&](provision::Record record) {
+      provision::Record fields = provision::Record::object();
+      if (!given.empty()) {
+        fields["psk"] = provision::normalize_psk(given);
+      } else if (options->keep && record.contains("psk") && record["psk"].is_string()) {
+        fields["psk"] = provision::normalize_psk(record["psk"].get<std::string>());
+      } else {
+        fields["psk"] = provision::generate_psk();
+      }
+      provision::merge_into(record, fields);
+      return record;
+    });
   });
 }
 

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "command.hpp"
+#include "record_stream.hpp"
 #include "provision/identity.hpp"
 
 namespace {
@@ -29,28 +30,32 @@ void setup(CLI::App& app) {
   espprov::add_input_option(*sub, options->in);
   espprov::add_output_options(*sub);
   sub->callback([options] {
-    auto record = espprov::read_input_record(options->in);
-    provision::Record fields = provision::Record::object();
-    if (!options->uuid.empty()) {
-      fields["uuid"] = provision::normalize_uuid(options->uuid);
-      fields["uuid_scheme"] = "given";
-    } else {
-      auto scheme = provision::parse_uuid_scheme(options->scheme);
-      std::string mac_text = options->mac;
-      if (mac_text.empty() && record.contains("mac") && record["mac"].is_string()) mac_text = record["mac"];
-      if (mac_text.empty()) {
-        throw provision::Error(provision::ErrorCode::bad_input,
-                               "mac: no MAC to derive the UUID from; pass --mac or --in a record that has one "
-                               "(espprov mac --mac ... | espprov uuid --in -), or give --uuid",
-                               "mac");
+    const auto records = espprov::read_input_records(options->in);
+    espprov::require_one_record_for(records, !options->uuid.empty(), "--uuid");
+    espprov::require_one_record_for(records, !options->mac.empty(), "--mac");
+    espprov::for_each_record(records, [&](provision::Record record) {
+      provision::Record fields = provision::Record::object();
+      if (!options->uuid.empty()) {
+        fields["uuid"] = provision::normalize_uuid(options->uuid);
+        fields["uuid_scheme"] = "given";
+      } else {
+        auto scheme = provision::parse_uuid_scheme(options->scheme);
+        std::string mac_text = options->mac;
+        if (mac_text.empty() && record.contains("mac") && record["mac"].is_string()) mac_text = record["mac"];
+        if (mac_text.empty()) {
+          throw provision::Error(provision::ErrorCode::bad_input,
+                                 "mac: no MAC to derive the UUID from; pass --mac or --in a record that has one "
+                                 "(espprov mac --mac ... | espprov uuid --in -), or give --uuid",
+                                 "mac");
+        }
+        auto mac = provision::parse_mac(mac_text);
+        if (!record.contains("mac")) provision::merge_into(record, provision::mac_fields(mac));
+        fields["uuid"] = provision::derive_uuid(mac, scheme);
+        fields["uuid_scheme"] = std::string(provision::to_string(scheme));
       }
-      auto mac = provision::parse_mac(mac_text);
-      if (!record.contains("mac")) provision::merge_into(record, provision::mac_fields(mac));
-      fields["uuid"] = provision::derive_uuid(mac, scheme);
-      fields["uuid_scheme"] = std::string(provision::to_string(scheme));
-    }
-    provision::merge_into(record, fields);
-    espprov::emit(record);
+      provision::merge_into(record, fields);
+      return record;
+    });
   });
 }
 

@@ -4,8 +4,9 @@
 
 #include "cmd_wifi_common.hpp"
 #include "provision/files.hpp"
-#include "provision/improv.hpp"
 #include "provision/wait_notices.hpp"
+#include "provision/wifi_transport.hpp"
+#include "record_stream.hpp"
 #include "secret_options.hpp"
 
 namespace espprov::wifi_cli {
@@ -46,7 +47,6 @@ std::string resolve_ssid(const std::string& ssid, const provision::Record& recor
 namespace {
 
 namespace wifi = provision::wifi;
-namespace improv = provision::improv;
 using namespace espprov::wifi_cli;
 
 struct WifiOptions {
@@ -59,33 +59,21 @@ struct WifiOptions {
   bool no_reboot = false;
 };
 
-// Tries Improv's device-info request first; a device that does not answer it gets the AT console.
-constexpr Millis kImprovProbe{1000};
-
 asio::awaitable<provision::Record> configure_over(provision::serial::Link& link, const WifiOptions& options,
                                                   const wifi::WifiSettings& settings) {
-  bool use_improv = options.protocol == "improv";
-  if (options.protocol == "auto") use_improv = (co_await improv::probe(link, kImprovProbe)).has_value();
-  if (use_improv) {
-    improv::Client client(link);
-    co_return improv::provisioned_fields(co_await client.provision(settings, seconds(options.connect_timeout_s)));
-  }
-  wifi::ConfigureOptions configure;
-  configure.connect_timeout = seconds(options.connect_timeout_s);
-  configure.ready_timeout = seconds(options.port.ready_timeout_s);
-  configure.no_reboot = options.no_reboot;
-  configure.progress = espprov::progress_sink();
-  configure.device = link.name();
-  co_await wifi::wait_ready(link, configure.ready_timeout);
+  wifi::TransportOptions transport;
+  transport.protocol = wifi::parse_protocol(options.protocol, "protocol");
+  transport.at.connect_timeout = seconds(options.connect_timeout_s);
+  transport.at.ready_timeout = seconds(options.port.ready_timeout_s);
+  transport.at.no_reboot = options.no_reboot;
+  transport.at.progress = espprov::progress_sink();
+  transport.at.device = link.name();
   auto executor = co_await asio::this_coro::executor;
-  provision::WaitNotices notices(executor, configure.progress, {link.name(), "wifi", "WiFi"});
-  auto fields = wifi::connect_fields(co_await wifi::configure(link, settings, configure));
-  fields["wifi_protocol"] = "at";
-  co_return fields;
+  provision::WaitNotices notices(executor, transport.at.progress, {link.name(), "wifi", "WiFi"});
+  co_return co_await wifi::configure_over(link, settings, transport);
 }
 
-void run(const WifiOptions& options) {
-  auto record = espprov::read_input_record(options.in);
+provision::Record configure_one(const WifiOptions& options, provision::Record record) {
   wifi::WifiSettings settings;
   settings.ssid = resolve_ssid(options.ssid, record);
   settings.open = options.password.open;
@@ -99,7 +87,15 @@ void run(const WifiOptions& options) {
   added["port"] = port;
   provision::merge_into(added, fields);
   provision::merge_into(record, added);
-  espprov::emit(record);
+  return record;
+}
+
+// One record per board on --in (each naming its port) configures each board in turn.
+void run(const WifiOptions& options) {
+  const auto records = espprov::read_input_records(options.in);
+  espprov::require_port_per_record(records, options.port.port, "wifi");
+  espprov::for_each_record(records,
+                           [&](provision::Record record) { return configure_one(options, std::move(record)); });
 }
 
 void setup(CLI::App& app) {

@@ -32,6 +32,13 @@ void run(const NetworkOptions& options, const Operation& operation, bool console
   Record record = Record::object();
   record["port"] = port;
   provision::merge_into(record, fields);
+  // The list a subcommand returns (access points, or the saved networks after a change) is a table in text
+  // output and one row per network in csv.
+  for (const char* list : {"networks", "saved"}) {
+    if (!record.contains(list) || !record[list].is_array()) continue;
+    const std::vector<Record> items(record[list].begin(), record[list].end());
+    return espprov::emit_listing(record, items, list);
+  }
   espprov::emit(record);
 }
 

@@ -13,6 +13,7 @@
 
 #include "clock_text.hpp"
 #include "progress_display.hpp"
+#include "record_stream.hpp"
 #include "provision/files.hpp"
 
 namespace espprov {
@@ -45,8 +46,14 @@ void setup_all_commands(CLI::App& app) {
 
 void add_output_options(CLI::App& sub, bool with_progress) {
   auto& options = output_options();
-  sub.add_option("--format", options.format, "Output format: json (one object), csv (header + row), text")
+  sub.add_option("--format", options.format,
+                 "Output format: json (one object per line), csv (header + rows), text (lines and tables)")
       ->check(CLI::IsMember({"json", "csv", "text"}))
+      ->capture_default_str();
+  sub.add_option("--csv-header", options.csv_header,
+                 "CSV header line: auto (left out when stdout is a file that already has content, as with >>), "
+                 "always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
   sub.add_flag("--redact", options.redact, "Replace secrets (psk, passwords, private keys) with \"***\"");
   if (sub.get_option_no_throw("--show-secrets") == nullptr) {
@@ -67,13 +74,14 @@ void add_input_option(CLI::App& sub, std::string& in) {
 }
 
 provision::Record read_input_record(const std::string& in) {
-  if (in.empty()) return provision::Record::object();
-  std::string text = provision::read_file_text(in);
-  auto record = provision::parse_record(text, in == "-" ? "stdin" : in);
-  provision::ErrorCode code{};
-  std::string message, field;
-  if (provision::record_error(record, code, message, field)) throw UpstreamFailure{record, code, message};
-  return record;
+  auto records = read_input_records(in);
+  if (records.size() > 1) {
+    throw provision::Error(provision::ErrorCode::usage,
+                           "in: " + std::to_string(records.size()) +
+                               " records on --in, but this step works on one board per run; give it one record",
+                           "in");
+  }
+  return records.front();
 }
 
 provision::Record shown_record(const provision::Record& record, bool final_record) {
@@ -82,42 +90,7 @@ provision::Record shown_record(const provision::Record& record, bool final_recor
   return hide ? provision::redact(record) : record;
 }
 
-void emit(provision::Record record) {
-  auto& options = output_options();
-  if (!record.contains("ok")) {
-    provision::Record ordered = provision::Record::object();
-    ordered["ok"] = true;
-    provision::merge_into(ordered, record);
-    record = std::move(ordered);
-  }
-  record = shown_record(record);
-  if (options.format == "csv") {
-    auto columns = provision::csv_columns({record});
-    std::cout << provision::csv_header(columns) << provision::csv_row(record, columns);
-  } else if (options.format == "text") {
-    std::cout << provision::text_lines(record);
-  } else {
-    std::cout << provision::to_json_text(record) << '\n';
-  }
-  std::cout.flush();
-}
-
-void emit_many(const std::vector<provision::Record>& records) {
-  auto& options = output_options();
-  std::vector<provision::Record> shown;
-  shown.reserve(records.size());
-  for (const auto& r : records) shown.push_back(shown_record(r));
-  if (options.format == "csv") {
-    auto columns = provision::csv_columns(shown);
-    std::cout << provision::csv_header(columns);
-    for (const auto& r : shown) std::cout << provision::csv_row(r, columns);
-  } else if (options.format == "text") {
-    for (const auto& r : shown) std::cout << provision::text_lines(r) << '\n';
-  } else {
-    for (const auto& r : shown) std::cout << provision::to_json_text(r) << '\n';
-  }
-  std::cout.flush();
-}
+namespace {
 
 std::string utc_now_rfc3339_ms() {
   const auto now = std::chrono::system_clock::now();

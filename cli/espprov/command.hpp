@@ -8,12 +8,14 @@
 #include <vector>
 
 #include "provision/progress.hpp"
+#include "output.hpp"
 #include "provision/record.hpp"
 
 namespace espprov {
 
 struct OutputOptions {
   std::string format = "json";  // json | csv | text
+  std::string csv_header = "auto";  // auto | always | never (output.hpp)
   bool redact = false;          // secrets as "***"
   // Final records (provision; csv and text output) carry secrets only with --show-secrets; JSON records between
   // pipe steps keep them, since the next step needs them. The ledger and --save files always hold them.
@@ -38,16 +40,12 @@ void add_output_options(CLI::App& sub, bool with_progress = false);
 void add_input_option(CLI::App& sub, std::string& in);
 
 // Reads the input record (empty path = a new, empty record). If it carries an error from an earlier step, that
-// error is passed on unchanged (same record, same exit code) instead of running this step.
+// error is passed on unchanged (same record, same exit code) instead of running this step. For steps that work on
+// one board per run: several records (NDJSON) are a usage error; record_stream.hpp runs a step on each.
 provision::Record read_input_record(const std::string& in);
 
 // The record as printed: secrets as "***" under --redact, and in csv/text output unless --show-secrets.
 provision::Record shown_record(const provision::Record& record, bool final_record = false);
-
-// Prints one record in the chosen format, with "ok": true first when the record has no "ok" yet.
-void emit(provision::Record record);
-// Prints several records: json = one object per line (NDJSON), csv = one header + rows, text = blocks.
-void emit_many(const std::vector<provision::Record>& records);
 
 // Progress on stderr per --progress: plain lines (step changes, every 10 % of a long step), NDJSON events (with
 // "time" and "elapsed_s"), or nothing. Never prints secrets.

@@ -14,15 +14,7 @@
 namespace {
 
 int fail(const provision::Record& record, provision::ErrorCode code, const std::string& message) {
-  auto& options = espprov::output_options();
-  std::cerr << "espprov: error: " << provision::escape_invalid_utf8(message) << '\n';
-  if (options.format == "json") {
-    std::cout << provision::to_json_text(espprov::shown_record(record)) << '\n';
-  } else if (options.format == "csv") {
-    auto shown = espprov::shown_record(record);
-    auto columns = provision::csv_columns({shown});
-    std::cout << provision::csv_header(columns) << provision::csv_row(shown, columns);
-  }
+  espprov::emit_error(record, code, message);
   return provision::exit_code_of(code);
 }
 

@@ -117,6 +117,11 @@ void add_provision_options(CLI::App& sub, ProvisionCliOptions& o) {
   sub.add_flag("--open", o.open, "The network is open (no password)");
   sub.add_flag("--no-wifi", o.no_wifi, "Skip WiFi configuration");
   sub.add_flag("--wifi-only", o.wifi_only, "Only configure WiFi on a running device; keep its credentials");
+  sub.add_option("--wifi-protocol", o.wifi_protocol,
+                 "How the WiFi settings reach the firmware: at (its console), improv (Improv Wi-Fi serial), auto "
+                 "(Improv if the firmware answers it within 1 s, else AT)")
+      ->check(CLI::IsMember({"at", "improv", "auto"}))
+      ->capture_default_str();
   sub.add_option("--connect-timeout", o.connect_timeout_s, "Seconds to wait for the WiFi connection")
       ->capture_default_str();
   add_reset_flags(sub, o.reset_sequence, o.connect_attempts);
@@ -139,6 +144,7 @@ provision::workflow::ProvisionOptions to_provision_options(const ProvisionCliOpt
   o.compress = !cli.no_compress;
   o.ready_timeout = seconds(cli.ready_timeout_s, "ready_timeout");
   o.connect_timeout = seconds(cli.connect_timeout_s, "connect_timeout");
+  o.wifi_protocol = provision::wifi::parse_protocol(cli.wifi_protocol, "wifi_protocol");
   if (!cli.uuid.empty()) o.uuid = provision::normalize_uuid(cli.uuid);
   if (auto psk = resolve_secret(kPsk, cli.psk, cli.psk_file); !psk.empty()) o.psk = provision::normalize_psk(psk);
   o.uuid_scheme = provision::parse_uuid_scheme(cli.scheme);

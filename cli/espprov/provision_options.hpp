@@ -44,6 +44,7 @@ struct ProvisionCliOptions {
   // WiFi
   std::string ssid, password, password_file;
   bool open = false, no_wifi = false, wifi_only = false;
+  std::string wifi_protocol = "at";  // at | improv | auto (provision/wifi_transport.hpp)
   double connect_timeout_s = 20;
   // stations: --reset-sequence, --connect-attempts, --ports auto filters
   std::string reset_sequence;

@@ -28,6 +28,7 @@
 #include "provision/serial/usb_ports.hpp"
 #include "provision/wifi.hpp"
 #include "provision/wifi_settings.hpp"
+#include "provision/wifi_transport.hpp"
 
 namespace provision::workflow {
 
@@ -66,6 +67,7 @@ struct ProvisionOptions {
   bool compress = true;
   // WiFi.
   std::optional<wifi::WifiSettings> wifi;  // nullopt with --no-wifi
+  wifi::Protocol wifi_protocol = wifi::Protocol::at;  // how the settings reach the firmware (wifi_transport.hpp)
   std::chrono::milliseconds connect_timeout{20000};
   bool wifi_only = false;   // seed task 2: change WiFi, keep the credentials (no loader, no CA, no flash)
   bool register_pop = true; // read AT+POP? and register it with the CA for claiming

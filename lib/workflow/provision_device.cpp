@@ -150,13 +150,14 @@ asio::awaitable<void> DeviceRun::run_wifi_only() {
 asio::awaitable<void> DeviceRun::configure_and_verify() {
   if (options_.wifi) {
     co_await step("wifi", [&]() -> asio::awaitable<void> {
-      wifi::ConfigureOptions configure;
-      configure.connect_timeout = options_.connect_timeout;
-      configure.no_reboot = true;  // the device stays connected and answers the verify step at once
-      configure.progress = module_progress_;
-      configure.device = port_;
-      auto connected = co_await wifi::configure(*link_, *options_.wifi, configure);
-      record_.merge(wifi::connect_fields(connected));
+      wifi::TransportOptions transport;
+      transport.protocol = options_.wifi_protocol;
+      transport.wait_for_console = false;  // the boot (or connect) step waited for it
+      transport.at.connect_timeout = options_.connect_timeout;
+      transport.at.no_reboot = true;  // the device stays connected and answers the verify step at once
+      transport.at.progress = module_progress_;
+      transport.at.device = port_;
+      record_.merge(co_await wifi::configure_over(*link_, *options_.wifi, transport));
     });
   }
   co_await step("verify", [&]() -> asio::awaitable<void> {
