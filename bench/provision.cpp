@@ -46,7 +46,7 @@ RunResult provision_run(const fs::path& work, int count, const std::string& ca_u
                                 ca_cert.string(), "--ca-cert", ca_cert.string(), "--token-file",
                                 (work / "token").string(), "--ssid", "bench-ap", "--password", "bench-password-1",
                                 "--ledger", (work / fmt::format("ledger-{}.db", count)).string(), "--progress",
-                                "none", "--flash-baud", "921600"};
+                                "none", "-b", "921600"};
   for (const auto& b : boards) argv.insert(argv.end(), {"--port", b["port"].get<std::string>()});
   RunResult result;
   int exit_code = 0;

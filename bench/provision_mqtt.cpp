@@ -82,7 +82,7 @@ RunResult provision_run(const fs::path& work, int count, const std::string& ca_u
                                 ca_cert.string(), "--ca-cert", ca_cert.string(), "--token-file",
                                 (work / "token").string(), "--ssid", "bench-ap", "--password", "bench-password-1",
                                 "--ledger", (work / fmt::format("ledger-{}.db", count)).string(), "--progress",
-                                "none", "--flash-baud", "921600", "--mqtt-url", mqtt_url, "--mqtt-cert",
+                                "none", "-b", "921600", "--mqtt-url", mqtt_url, "--mqtt-cert",
                                 (work / "station.pem").string(), "--mqtt-key", (work / "station.key").string()};
   for (const auto& b : boards) argv.insert(argv.end(), {"--port", b["port"].get<std::string>()});
   RunResult result;
