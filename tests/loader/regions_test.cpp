@@ -28,8 +28,8 @@ bool accepted(const std::vector<RegionExtent>& regions) {
 }  // namespace
 
 TEST_CASE("regions in their own sectors pass, in any order", "[loader][regions]") {
-  CHECK(accepted({{0x10000, 0x5000, "app"}, {0x0, 0x7000, "boot"}, {0x8000, 0xC00, "table"}});
-  CHECK(accepted({{0x8000, 0x1000, "a"}, {0x9000, 0x1000, "b"}});  // adjacent sectors
+  CHECK(accepted({{0x10000, 0x5000, "app"}, {0x0, 0x7000, "boot"}, {0x8000, 0xC00, "table"}}));
+  CHECK(accepted({{0x8000, 0x1000, "a"}, {0x9000, 0x1000, "b"}}));  // adjacent sectors
 }
 
 TEST_CASE("regions whose bytes overlap are refused, naming both", "[loader][regions]") {
@@ -46,7 +46,7 @@ TEST_CASE("regions whose bytes overlap are refused, naming both", "[loader][regi
 TEST_CASE("regions sharing only a sector are refused: the second erase would take the first's bytes",
           "[loader][regions]") {
   CHECK_FALSE(accepted({{0x12000, 0x100, "a"}, {0x12F00, 0x100, "b"}}));
-  CHECK(accepted({{0x3F0000, 0x10000, "credentials"}, {0x3EF800, 0x800, "tail"}});
+  CHECK(accepted({{0x3F0000, 0x10000, "credentials"}, {0x3EF800, 0x800, "tail"}}));
   CHECK_FALSE(accepted({{0x3F0000, 0x10000, "credentials"}, {0x3EF800, 0x801, "tail"}}));
 }
 
