@@ -144,7 +144,7 @@ Outcome run_scenario(const fs::path& work, const Scenario& scenario, int seed) {
     std::vector<std::string> argv{(kBin / "espprov").string(), "provision", "--ca-url", ca_url, "--ca-bundle",
                                   ca_cert.string(), "--ca-cert", ca_cert.string(), "--token-file", token.string(),
                                   "--ssid", "bench-ap", "--password", "bench-password-1",
-                                  "--ledger", ledger.string(), "--progress", "none", "--flash-baud", "921600"};
+                                  "--ledger", ledger.string(), "--progress", "none", "-b", "921600"};
     for (const auto& port : pending) argv.insert(argv.end(), {"--port", port});
     std::istringstream lines(run_capture(argv));
     std::vector<std::string> failed;

@@ -80,7 +80,7 @@ class ProvisionLab {
                                   "--ca-cert", ca_cert_.string(), "--token-file", (work_ / "token").string(),
                                   "--ssid", "bench-ap", "--password", "bench-password-1", "--ledger",
                                   (work_ / fmt::format("ledger-{}-{}.db", count, seed)).string(), "--progress", "none",
-                                  "--flash-baud", "921600"};
+                                  "-b", "921600"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     for (const auto& b : boards) argv.insert(argv.end(), {"--port", b["port"].get<std::string>()});
     RunResult result;

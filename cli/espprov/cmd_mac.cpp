@@ -23,12 +23,14 @@ void setup(CLI::App& app) {
   espprov::add_loader_flags(*sub, options->device, true);
   mac->excludes(sub->get_option("--port"));
   sub->callback([options, mac] {
-    if (!options->device.port.empty()) {
+    // A board to read: --port, or $ESPPORT when no --mac is given.
+    if (!options->device.port.empty() || (mac->count() == 0 && !espprov::port_or_environment("").empty())) {
       espprov::run_loader_command(options->device, {});
       return;
     }
     if (mac->count() == 0) {  // an empty --mac "" is a bad value, checked by parse_mac
-      throw provision::Error(provision::ErrorCode::usage, "mac needs --mac TEXT or --port PORT", "mac");
+      throw provision::Error(provision::ErrorCode::usage, "mac needs --mac TEXT or -p/--port PORT (or $ESPPORT)",
+                             "mac");
     }
     auto record = espprov::read_input_record(options->device.in);
     provision::merge_into(record, provision::mac_fields(provision::parse_mac(options->mac)));

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "command.hpp"
+#include "loader_common.hpp"
 #include "provision/ca.hpp"
 #include "provision/device_record.hpp"
 #include "provision/files.hpp"
@@ -154,9 +155,13 @@ void run(const espprov::ProvisionCliOptions& cli) {
     }
     station.ports.insert(station.ports.end(), found.begin(), found.end());
   }
+  if (station.ports.empty() && !station.auto_ports && cli.port_globs.empty()) {
+    // esptool's habit: the port from the environment when no flag names one.
+    if (auto port = espprov::port_or_environment(""); !port.empty()) station.ports.push_back(port);
+  }
   if (station.ports.empty() && !station.auto_ports) {
-    throw provision::Error(provision::ErrorCode::usage, "give the device with --port P (repeatable) or --ports 'GLOB'",
-                           "port");
+    throw provision::Error(provision::ErrorCode::usage,
+                           "give the device with -p/--port P (repeatable), --ports 'GLOB' or $ESPPORT", "port");
   }
   require_distinct_ports(station.ports);
   const bool shared_ledger = cli.ledger.rfind("postgresql://", 0) == 0 || cli.ledger.rfind("postgres://", 0) == 0;

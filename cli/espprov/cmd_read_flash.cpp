@@ -20,7 +20,7 @@ void setup(CLI::App& app) {
   sub->footer(std::string("Examples:\n"
                           "  espprov read-flash --port /dev/ttyUSB0 --offset 0x3F0000 --size 0x10000 --out prov.bin\n"
                           "  espprov read-flash --port /dev/ttyUSB0 --offset 0x8000 --size 0xC00 --out table.bin\n"
-                          "The ROM reads 64 bytes per request: about 3 KiB/s at 115200 baud, so raise --flash-baud.") +
+                          "The ROM reads 64 bytes per request: about 3 KiB/s at 115200 baud, so raise -b/--baud (-b 921600).") +
               espprov::kLoaderHelp);
   sub->add_option("--offset", options->offset, "Flash offset, hex or decimal")->required();
   sub->add_option("--size", options->size, "Bytes to read, hex or decimal")->required();

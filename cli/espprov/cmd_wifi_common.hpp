@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <functional>
 #include <iostream>
 #include <string>
@@ -27,9 +28,9 @@ struct PortOptions {
 inline Millis seconds(double s) { return Millis(static_cast<long long>(s * 1000)); }
 
 inline void add_port_options(CLI::App& sub, PortOptions& options, bool with_trace = true) {
-  sub.add_option("--port", options.port, "Serial port of the running firmware (/dev/ttyUSB0, socket://h:p, "
-                                          "rfc2217://h:p); default: the record's port");
-  sub.add_option("--baud", options.baud, "Console baud rate")->capture_default_str();
+  sub.add_option("-p,--port", options.port, "Serial port of the running firmware (/dev/ttyUSB0, socket://h:p, "
+                                             "rfc2217://h:p); default: the record's port, else $ESPPORT");
+  sub.add_option("-b,--baud", options.baud, "Console baud rate")->capture_default_str();
   sub.add_option("--ready-timeout", options.ready_timeout_s,
                  "Seconds to wait for the firmware's console (+READY, or OK to AT)")
       ->capture_default_str()
@@ -39,12 +40,14 @@ inline void add_port_options(CLI::App& sub, PortOptions& options, bool with_trac
   }
 }
 
-// The --port value, or the record's "port" field. Throws Error(usage) when neither is there.
+// The --port value, else the record's "port" field (the board the pipe is about), else $ESPPORT. Throws
+// Error(usage) when none is there.
 inline std::string port_of(const PortOptions& options, const provision::Record& record) {
   if (!options.port.empty()) return options.port;
   if (record.contains("port") && record["port"].is_string()) return record["port"].get<std::string>();
-  throw provision::Error(provision::ErrorCode::usage, "--port: required (or a record with a \"port\" field on --in)",
-                         "port");
+  if (const char* env = std::getenv("ESPPORT"); env && *env) return env;
+  throw provision::Error(provision::ErrorCode::usage,
+                         "--port: required (or a record with a \"port\" field on --in, or $ESPPORT)", "port");
 }
 
 // Opens the port and runs `body` on it to completion (one device, its own io_context).

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <iostream>
+#include <utility>
 
 #include "command.hpp"
 #include "port_filters.hpp"
@@ -10,19 +12,36 @@
 
 namespace espprov {
 
+// Shared by the loader commands' footer and provision's.
+#define ESPPROV_PORT_BAUD_HELP                                                                                 \
+  "-p/--port defaults to $ESPPORT and -b/--baud to $ESPBAUD; a flag wins over the variable (as esptool).\n"   \
+  "The loader connects at --initial-baud (115200), then switches to -b/--baud for the operation;\n"          \
+  "--flash-baud is a deprecated alias of --baud. -c/--chip esp32c3 refuses a board carrying another chip."
+
+const char* const kPortBaudHelp = ESPPROV_PORT_BAUD_HELP;
+
 const char* const kLoaderHelp =
     "\nPorts: /dev/ttyUSB0, /dev/ttyACM0, a pseudo-terminal, socket://host:port, rfc2217://host:port.\n"
     "--before default-reset (DTR/RTS auto-reset), usb-reset (USB-Serial/JTAG), no-reset (already in download\n"
     "mode). --after hard-reset (EN pulse; on a port without modem lines the ROM is asked to reboot), run-app,\n"
     "no-reset (stay in the loader). --trace prints every byte on stderr.\n"
     "On an Espressif USB-Serial/JTAG port (303a:1001) default-reset uses usb-reset. Connection attempts alternate\n"
-    "GPIO0 holds of 50 and 500 ms; --reset-sequence 'D0|R1|W0.1|D1|R0|W0.05|D0' gives the lines yourself.";
+    "GPIO0 holds of 50 and 500 ms; --reset-sequence 'D0|R1|W0.1|D1|R0|W0.05|D0' gives the lines yourself.\n"
+    ESPPROV_PORT_BAUD_HELP;
 
 void add_loader_flags(CLI::App& sub, LoaderFlags& flags, bool port_optional) {
-  auto* port = sub.add_option("--port", flags.port, "Serial port or socket:// / rfc2217:// URL of the board");
-  if (!port_optional) port->required();
-  sub.add_option("--baud", flags.baud, "Baud rate of the ROM loader after reset")->capture_default_str();
-  sub.add_option("--flash-baud", flags.flash_baud, "Switch to this baud rate after connecting (e.g. 921600)");
+  // The port may come from $ESPPORT: checked when the command runs (port_or_environment), not by the parser.
+  sub.add_option("-p,--port", flags.port,
+                 port_optional ? "Serial port or socket:// / rfc2217:// URL of the board"
+                               : "Serial port or socket:// / rfc2217:// URL of the board (default: $ESPPORT)");
+  sub.add_option("-b,--baud", flags.baud,
+                 "Baud rate of the operation: the loader connects at --initial-baud, then switches to this "
+                 "(default: $ESPBAUD, else 115200)");
+  sub.add_option("--initial-baud", flags.initial_baud, "Baud rate of the ROM loader after reset (default: 115200)");
+  sub.add_option("--flash-baud", flags.flash_baud, "Deprecated: use -b/--baud");
+  sub.add_option("-c,--chip", flags.chip, "The chip the board must carry: auto, esp32, esp32s2, esp32s3, esp32c2, "
+                                          "esp32c3, esp32c6, esp32h2")
+      ->capture_default_str();
   sub.add_option("--before", flags.before, "How to enter the loader: default-reset, usb-reset, no-reset")
       ->check(CLI::IsMember({"default-reset", "usb-reset", "no-reset"}))
       ->capture_default_str();
@@ -111,12 +130,64 @@ void run_loader_command(const LoaderFlags& flags, const provision::loader::Sessi
   run_loader_command(flags, read_input_record(flags.in), step);
 }
 
-void run_loader_command(const LoaderFlags& flags, provision::Record record,
+LoaderRates resolve_rates(unsigned baud, unsigned initial_baud, unsigned flash_baud, unsigned default_operation) {
+  LoaderRates rates;
+  if (flash_baud != 0) {
+    static bool warned = false;  // once per run, however many boards
+    if (!std::exchange(warned, true)) {
+      std::cerr << "espprov: warning: --flash-baud is deprecated: -b/--baud now sets the flashing rate (as "
+                   "esptool) and --initial-baud the rate the loader is reached at\n";
+    }
+    rates.operation = flash_baud;
+    rates.initial = initial_baud ? initial_baud : (baud ? baud : rates.initial);  // --baud's old meaning
+    return rates;
+  }
+  if (initial_baud) rates.initial = initial_baud;
+  rates.operation = default_operation;
+  if (baud) {
+    rates.operation = baud;
+  } else if (const char* env = std::getenv("ESPBAUD"); env && *env) {
+    std::string text = env;
+    std::size_t used = 0;
+    unsigned long value = 0;
+    try {
+      value = std::stoul(text, &used, 10);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != text.size() || value < 300 || value > 10000000) {
+      throw provision::Error(provision::ErrorCode::bad_input,
+                             fmt::format("baud: $ESPBAUD '{}' is not a baud rate (300..10000000); fix or unset it, "
+                                         "or give -b/--baud",
+                                         text),
+                             "baud");
+    }
+    rates.operation = static_cast<unsigned>(value);
+  }
+  return rates;
+}
+
+std::string port_or_environment(const std::string& port) {
+  if (!port.empty()) return port;
+  const char* env = std::getenv("ESPPORT");
+  return env ? std::string(env) : std::string();
+}
+
+void run_loader_command(const LoaderFlags& given, provision::Record record,
                         const provision::loader::SessionStep& step) {
+  LoaderFlags flags = given;
+  flags.port = port_or_environment(given.port);
+  if (flags.port.empty()) {
+    throw provision::Error(provision::ErrorCode::usage,
+                           "port: give the board with -p/--port PORT (or set $ESPPORT)", "port");
+  }
+  provision::loader::require_chip_choice(flags.chip);
+  const auto rates = resolve_rates(flags.baud, flags.initial_baud, flags.flash_baud, 115200);
   provision::loader::SessionOptions options;
   options.port = flags.port;
-  options.baud = flags.baud;
-  options.flash_baud = flags.flash_baud;
+  options.baud = rates.initial;
+  options.flash_baud = rates.operation == rates.initial ? 0 : rates.operation;
+  options.expected_chip = flags.chip;
   options.before = provision::loader::parse_before_reset(flags.before);
   options.after = provision::loader::parse_after_reset(flags.after);
   options.reset_sequence = reset_sequence_of(flags.reset_sequence);

@@ -13,9 +13,11 @@
 namespace espprov {
 
 struct LoaderFlags {
-  std::string port;
-  unsigned baud = 115200;
-  unsigned flash_baud = 0;
+  std::string port;               // -p/--port, else $ESPPORT
+  unsigned baud = 0;              // -b/--baud, else $ESPBAUD, else 115200: the rate the operation runs at
+  unsigned initial_baud = 0;      // --initial-baud, else 115200: the ROM's rate after reset
+  unsigned flash_baud = 0;        // --flash-baud: deprecated alias of --baud (see resolve_rates)
+  std::string chip = "auto";      // -c/--chip
   std::string before = "default-reset";
   std::string after = "hard-reset";
   bool trace = false;
@@ -26,9 +28,23 @@ struct LoaderFlags {
   double first_packet_timeout_s = 0;  // 0 = the command table's
 };
 
-// --port (required unless `port_optional`), --baud, --flash-baud, --before, --after, --trace, --in, output
-// and progress options.
+// -p/--port (required, or $ESPPORT, unless `port_optional`), -b/--baud, --initial-baud, --flash-baud, -c/--chip,
+// --before, --after, --trace, --in, output and progress options.
 void add_loader_flags(CLI::App& sub, LoaderFlags& flags, bool port_optional = false);
+
+// The rates as esptool has them: connect at the initial rate, then CHANGE_BAUDRATE to the operation's.
+struct LoaderRates {
+  unsigned initial = 115200;
+  unsigned operation = 115200;
+};
+// -b/--baud wins over $ESPBAUD, which wins over `default_operation`. --flash-baud (deprecated, one warning per
+// run) keeps its old meaning: the flashing rate, with --baud the initial one, so station scripts keep working.
+// Throws Error(bad_input, "baud") for an $ESPBAUD that is not a rate.
+LoaderRates resolve_rates(unsigned baud, unsigned initial_baud, unsigned flash_baud, unsigned default_operation);
+// -p/--port, else $ESPPORT, else "" (the caller decides whether that is an error).
+std::string port_or_environment(const std::string& port);
+// -p/--port, -b/--baud, -c/--chip and $ESPPORT/$ESPBAUD as --help explains them.
+extern const char* const kPortBaudHelp;
 
 // --reset-sequence and --connect-attempts (loader commands and provision).
 void add_reset_flags(CLI::App& sub, std::string& reset_sequence, int& connect_attempts);

@@ -24,6 +24,21 @@ std::chrono::milliseconds seconds(double s, const char* field) {
   return std::chrono::milliseconds(static_cast<long long>(s * 1000));
 }
 
+// --flash OFFSET FILE pairs, read now; none may share a sector with another or with the credentials partition.
+std::vector<provision::loader::FlashRegion> firmware_regions(
+    const std::vector<std::pair<std::string, std::string>>& pairs, std::uint32_t nvs_offset, std::size_t nvs_size) {
+  std::vector<provision::loader::FlashRegion> regions;
+  for (const auto& [offset, file] : pairs) {
+    auto data = std::make_shared<const std::vector<std::uint8_t>>(provision::read_file_bytes(file));
+    regions.push_back({parse_u32(offset, "flash"), std::move(data), file});
+  }
+  if (regions.empty()) return regions;
+  auto extents = provision::loader::extents_of(regions);
+  extents.push_back({nvs_offset, nvs_size, fmt::format("the credentials partition (--nvs-offset)")});
+  provision::loader::require_disjoint_regions(extents, "flash");
+  return regions;
+}
+
 }  // namespace
 
 void add_provision_options(CLI::App& sub, ProvisionCliOptions& o) {
@@ -41,6 +56,8 @@ void add_provision_options(CLI::App& sub, ProvisionCliOptions& o) {
       "Change only WiFi on a provisioned device (keeps its credentials):\n"
       "  espprov provision --port /dev/ttyUSB0 --wifi-only --ssid NewNet --password-file new.txt\n"
       "Legacy layout (the old tool's partition): --nvs-offset 0xA20000 --nvs-size 0x10000\n"
+      "Firmware in the same run (each verified; skipped when it is already there):\n"
+      "  espprov provision -p /dev/ttyUSB0 --no-wifi --no-ca --flash 0x0 bootloader.bin --flash 0x10000 app.bin\n"
       "Every step is recorded in the ledger (default $ESPPROV_LEDGER or ~/.local/state/espprov/ledger.db, 0600);\n"
       "re-running on a device that stopped half-way resumes with the same uuid, psk, key and certificate.\n"
       "The WiFi password may come from --password-file or $ESPPROV_WIFI_PASSWORD instead of the command line;\n"
@@ -53,8 +70,10 @@ void add_provision_options(CLI::App& sub, ProvisionCliOptions& o) {
       "--dry-run stops there (after opening the ledger if it exists, and each port: nothing is written) and prints\n"
       "{\"dry_run\":true,...} with the steps each board would go through; exit 0, or the failing check's code.\n"
       "A station file holds the flags a station repeats ([provision] section; flags given here override it):\n"
-      "  espprov provision --config station.toml --port /dev/ttyUSB0 --dry-run");
-  sub.add_option("--port", o.ports, "Serial port (repeatable): /dev/ttyUSB0, socket://host:port, rfc2217://host:port");
+      "  espprov provision --config station.toml --port /dev/ttyUSB0 --dry-run\n" +
+      std::string(kPortBaudHelp));
+  sub.add_option("-p,--port", o.ports, "Serial port (repeatable): /dev/ttyUSB0, socket://host:port, rfc2217://host:port "
+                                      "(default: $ESPPORT, when no --ports)");
   sub.add_option("--ports", o.port_globs,
                  "Glob of ports, e.g. '/dev/ttyUSB*' (quote it), or auto: every ESP-looking USB serial port "
                  "(espprov ports --esp-only; with --loop, boards plugged in later too)");
@@ -69,8 +88,16 @@ void add_provision_options(CLI::App& sub, ProvisionCliOptions& o) {
                "touch no board");
   sub.add_flag("--trace", o.trace, "Byte-level serial trace on stderr (secrets masked: credentials data, WiFi password, PoP)");
 
-  sub.add_option("--baud", o.baud, "Initial baud rate")->capture_default_str();
-  sub.add_option("--flash-baud", o.flash_baud, "Baud rate for flashing (0 = keep --baud)")->capture_default_str();
+  sub.add_option("-b,--baud", o.baud, "Baud rate for flashing: the loader connects at --initial-baud, then switches "
+                                     "(default: $ESPBAUD, else 921600)");
+  sub.add_option("--initial-baud", o.initial_baud, "Baud rate of the ROM loader after reset (default: 115200)");
+  sub.add_option("--flash-baud", o.flash_baud, "Deprecated: use -b/--baud");
+  sub.add_option("-c,--chip", o.chip, "The chip every board must carry: auto, esp32, esp32s2, esp32s3, esp32c2, "
+                                      "esp32c3, esp32c6, esp32h2")
+      ->capture_default_str();
+  sub.add_option("--flash", o.flash,
+                 "OFFSET FILE (repeatable): also write this image (application, bootloader, partition table) in "
+                 "the flash step, before the credentials; it may not overlap them or another --flash");
   sub.add_option("--before", o.before, "Reset into the loader: default-reset, usb-reset, no-reset")
       ->check(CLI::IsMember({"default-reset", "usb-reset", "no-reset"}))->capture_default_str();
   sub.add_option("--after", o.after, "After flashing: hard-reset, run-app, no-reset")
@@ -133,8 +160,11 @@ void add_provision_options(CLI::App& sub, ProvisionCliOptions& o) {
 provision::workflow::ProvisionOptions to_provision_options(const ProvisionCliOptions& cli) {
   namespace workflow = provision::workflow;
   workflow::ProvisionOptions o;
-  o.baud = cli.baud;
-  o.flash_baud = cli.flash_baud == cli.baud ? 0 : cli.flash_baud;
+  const auto rates = resolve_rates(cli.baud, cli.initial_baud, cli.flash_baud, 921600);
+  o.baud = rates.initial;
+  o.flash_baud = rates.operation == rates.initial ? 0 : rates.operation;
+  provision::loader::require_chip_choice(cli.chip);
+  o.expected_chip = cli.chip;
   o.reset.before = provision::loader::parse_before_reset(cli.before);
   o.reset.after = provision::loader::parse_after_reset(cli.after);
   o.reset.sequence = reset_sequence_of(cli.reset_sequence);
@@ -189,6 +219,7 @@ provision::workflow::ProvisionOptions to_provision_options(const ProvisionCliOpt
     keys.keys_file = cli.nvs_keys;
     o.nvs.keys = resolve_nvs_keys(keys);
   }
+  o.firmware = firmware_regions(cli.flash, o.nvs_offset, o.nvs.size_bytes);
   // The namespace and size limits are checked now, on an empty identity, before any board is touched.
   provision::Record probe = provision::Record::object();
   probe["uuid"] = "00000000-0000-0000-0000-000000000000";

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "port_filters.hpp"
@@ -23,8 +24,11 @@ struct ProvisionCliOptions {
   bool trace = false;
   bool dry_run = false;  // check everything, print the plan, touch no board
   // serial / loader
-  unsigned baud = 115200;
-  unsigned flash_baud = 921600;
+  unsigned baud = 0;          // -b/--baud, else $ESPBAUD, else 921600: the flash step's rate
+  unsigned initial_baud = 0;  // --initial-baud, else 115200
+  unsigned flash_baud = 0;    // --flash-baud: deprecated alias of --baud
+  std::string chip = "auto";  // -c/--chip
+  std::vector<std::pair<std::string, std::string>> flash;  // --flash OFFSET FILE (repeatable)
   std::string before = "default-reset";
   std::string after = "hard-reset";
   bool no_compress = false;

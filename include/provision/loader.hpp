@@ -79,6 +79,10 @@ class Loader {
   asio::awaitable<Bytes> read_flash(std::uint32_t offset, std::uint32_t size);
   // Erases whole 4 KiB sectors (offset and size must be multiples of 4096): FLASH_BEGIN with no data packets.
   asio::awaitable<void> erase_region(std::uint32_t offset, std::uint32_t size);
+  // Erases the whole flash chip (its detected size) to 0xFF; returns the bytes erased. ERASE_FLASH (0xD0) is a
+  // flasher-stub command the ROM refuses, so this is FLASH_BEGIN over the whole chip with no data packets, with
+  // the erase timeout for that size (30 s per MB: 120 s for 4 MB, esptool's CHIP_ERASE_TIMEOUT) unless set.
+  asio::awaitable<std::uint32_t> erase_flash();
   // hard-reset: EN pulse; without modem lines, a warning and FLASH_END's reboot flag instead. run-app:
   // FLASH_END with "run user code". no-reset: stays in the loader.
   asio::awaitable<void> leave(AfterReset after);

@@ -28,6 +28,7 @@
 #include "provision/serial/usb_ports.hpp"
 #include "provision/wifi.hpp"
 #include "provision/wifi_settings.hpp"
+#include "provision/loader/regions.hpp"
 #include "provision/wifi_transport.hpp"
 
 namespace provision::workflow {
@@ -49,8 +50,9 @@ struct ResetOptions {
 
 struct ProvisionOptions {
   // Serial and loader.
-  unsigned baud = 115200;
-  unsigned flash_baud = 921600;  // 0 = stay at `baud`
+  unsigned baud = 115200;        // the ROM's rate after reset (--initial-baud)
+  unsigned flash_baud = 921600;  // the flash step's rate (--baud); 0 = stay at `baud`
+  std::string expected_chip = "auto";  // --chip: the chip step refuses a board carrying another (wrong_board)
   ResetOptions reset;
   loader::OperationTimeouts loader_timeouts;        // --erase-timeout, --first-packet-timeout
   std::chrono::milliseconds ready_timeout{10000};   // firmware's +READY after boot
@@ -64,6 +66,11 @@ struct ProvisionOptions {
   // Credentials image.
   std::uint32_t nvs_offset = 0x3F0000;  // the bundled firmware's `prov` partition (firmware/PROTOCOL.md §1)
   nvs::CredentialsOptions nvs;          // namespace, size, version, encryption keys
+  // --flash OFFSET FILE: the application, bootloader, partition table... written in the flash step before the
+  // credentials image, each verified; a region that already holds its data is skipped, a changed one rewrites only
+  // its differing sectors (so a resumed run costs little). Checked to overlap neither each other nor the
+  // credentials partition before any board is touched (to_provision_options).
+  std::vector<loader::FlashRegion> firmware;
   bool compress = true;
   // WiFi.
   std::optional<wifi::WifiSettings> wifi;  // nullopt with --no-wifi

@@ -375,4 +375,19 @@ asio::awaitable<void> Loader::erase_region(std::uint32_t offset, std::uint32_t s
   co_await checked(Command::flash_begin, begin, 0, timeouts_.erase.value_or(command_timeout(Command::flash_begin, size)));
 }
 
+asio::awaitable<std::uint32_t> Loader::erase_flash() {
+  co_await attach_flash();
+  if (!flash_size_) {
+    throw Error(ErrorCode::protocol,
+                "the flash chip's size could not be read (its JEDEC id names no size), so the whole chip cannot be "
+                "erased; use erase-region with the size you know",
+                "flash_size");
+  }
+  report(progress_, {device_, "erase", StepState::started, 0,
+                     fmt::format("erasing the whole flash ({} bytes; this may take a while)", *flash_size_)});
+  co_await erase_region(0, *flash_size_);
+  report(progress_, {device_, "erase", StepState::done, 1, "flash erased"});
+  co_return *flash_size_;
+}
+
 }  // namespace provision::loader

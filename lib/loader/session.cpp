@@ -14,6 +14,7 @@ asio::awaitable<Record> run_session(SessionOptions options, SessionStep step) {
   co_await device.connect(connect_options_for(options.port, options.before, options.reset_sequence,
                                               options.connect_attempts, options.progress, options.sysfs_root));
   auto chip = co_await device.detect_chip();
+  require_expected_chip(chip.facts, options.expected_chip, options.port);
   Record record = Record::object();
   record["port"] = options.port;
   merge_into(record, chip_fields(chip));

@@ -99,6 +99,7 @@ asio::awaitable<void> DeviceRun::run_full() {
   co_await step("chip", [&]() -> asio::awaitable<void> {
     auto chip = co_await loader_->detect_chip();
     record_.merge(loader::chip_fields(chip));
+    loader::require_expected_chip(chip.facts, options_.expected_chip, port_);
     refuse_unreadable_credentials();
   });
   co_await step("mac", [&]() -> asio::awaitable<void> {
@@ -320,6 +321,14 @@ asio::awaitable<void> DeviceRun::register_with_ca(std::optional<std::string> pop
 
 void DeviceRun::refuse_unreadable_credentials() const {
   // Before anything is registered or written (docs/loader.md, "Secure download mode and flash encryption").
+  if (loader_->flash_encryption() && !options_.firmware.empty()) {
+    throw Error(ErrorCode::flash_encrypted,
+                fmt::format("{}: flash encryption is enabled on this chip; --flash writes plaintext, which the chip "
+                            "would decrypt into garbage; nothing was registered or written. Write the firmware with "
+                            "esptool --encrypt and provision without --flash",
+                            port_),
+                "flash");
+  }
   if (loader_->flash_encryption() && !options_.nvs.keys) {
     throw Error(ErrorCode::flash_encrypted,
                 fmt::format("{}: flash encryption is enabled on this chip, so its firmware opens NVS with NVS "
@@ -345,6 +354,16 @@ asio::awaitable<void> DeviceRun::flash_image(const std::vector<std::uint8_t>& im
   loader::WriteOptions write;
   write.compress = options_.compress;
   write.verify = true;
+  if (!options_.firmware.empty()) {
+    Record regions = Record::array();
+    for (const auto& region : options_.firmware) {
+      auto result = co_await loader_->write_flash(region.offset, *region.data, write);
+      Record fields = loader::write_fields(result);
+      fields["file"] = region.name;
+      regions.push_back(std::move(fields));
+    }
+    record_.merge(Record{{"firmware", std::move(regions)}});
+  }
   write.secret = true;  // PSK, device key, WiFi password
   auto result = co_await loader_->write_flash(options_.nvs_offset, image, write);
   record_.flash_skipped = result.skipped;

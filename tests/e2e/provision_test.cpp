@@ -401,7 +401,7 @@ TEST_CASE("provision: SIGTERM stops at the next step boundary, the ledger says w
   CaRun ca(dir);
   SimRun sim(1, "esp32c3", {"--baud-pacing", "on", "--flash-timing", "on"});
   const auto& board = sim.devices()[0];
-  auto argv = e2e::provision_argv(&ca, ledger_path(dir), {board.port}, {"--flash-baud", "115200"});
+  auto argv = e2e::provision_argv(&ca, ledger_path(dir), {board.port}, {"-b", "115200"});
   {
     test_support::BackgroundProcess run(argv);
     // The signal goes once the ledger says nvs-build is done, i.e. while the flash write (64 KiB compressed at

@@ -9,13 +9,15 @@
 #include <utility>
 
 #include "provision/loader.hpp"
+#include "provision/loader/regions.hpp"
 
 namespace provision::loader {
 
 struct SessionOptions {
   std::string port;
-  unsigned baud = 115200;   // the ROM's rate after reset
-  unsigned flash_baud = 0;  // CHANGE_BAUDRATE to this after connecting; 0 = stay at `baud`
+  unsigned baud = 115200;   // the rate the ROM is reached at after reset (--initial-baud)
+  unsigned flash_baud = 0;  // CHANGE_BAUDRATE to this after connecting (--baud); 0 = stay at `baud`
+  std::string expected_chip = "auto";  // --chip: the detected chip must be this one (see require_expected_chip)
   BeforeReset before = BeforeReset::default_reset;  // on a 303a:1001 port default-reset means usb-reset
   std::optional<ResetSequence> reset_sequence;      // --reset-sequence, instead of `before`
   int connect_attempts = 7;                         // 0 = until the board answers
