@@ -46,6 +46,8 @@ const std::vector<Exclusion>& exclusions() {
 const std::vector<Expectation>& expectations() {
   static const std::vector<Expectation> table{
       {"espprov-ca serve", 0, Board::none, true, "\"listening\"", "", "a server: stopped once it listens", ""},
+      {"espprov-sim --count", 0, Board::none, true, "\"port\"", "", "the simulator: stopped once it lists its boards",
+       ""},
       {"--loop", 0, Board::download, true, "true,", "devices.csv",
        "a station: stopped once the first board's row is written (a station stopped between boards exits 0)", ""},
       {"--wifi-only", 0, Board::provisioned, false, "", "", "changes WiFi on a board that holds its credentials", ""},
