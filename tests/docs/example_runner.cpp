@@ -2,7 +2,10 @@
 // the broker are the real programs, started only when an example of the document names them.
 #include "docs/example_runner.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -225,8 +228,26 @@ class World {
     bridges_.push_back(std::make_unique<test_support::BackgroundProcess>(std::vector<std::string>{
         "/usr/sbin/ser2net", "-n", "-u", "-Y", "connection: &c0", "-Y",
         "  accepter: tcp,127.0.0.1," + std::to_string(tcp), "-Y", "  connector: serialdev," + port + ",115200n81,local"}));
-    std::this_thread::sleep_for(300ms);  // ser2net gives no readiness signal; espprov retries its connect anyway
+    wait_until_listening(tcp);
     return "socket://127.0.0.1:" + std::to_string(tcp);
+  }
+
+  // ser2net prints nothing when it listens: its port accepting a connection is the signal (a probe that closes at
+  // once leaves the port free for the example).
+  static void wait_until_listening(int tcp_port) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      sockaddr_in address{};
+      address.sin_family = AF_INET;
+      address.sin_port = htons(static_cast<std::uint16_t>(tcp_port));
+      address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      const bool accepted = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+      ::close(fd);
+      if (accepted) return;
+      std::this_thread::sleep_for(50ms);
+    }
+    throw std::runtime_error("ser2net did not listen on port " + std::to_string(tcp_port));
   }
 
   int run_until_ready(const std::string& script, const Expectation& expect, Outcome& outcome) {
