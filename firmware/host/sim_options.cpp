@@ -76,7 +76,9 @@ std::string usage_text() {
          "                         what the control's `lines DTR RTS` do: the DevKit two-transistor circuit (default),\n"
          "                         the same with a slow EN (needs the long reset delay), the native USB-Serial/JTAG\n"
          "  --secure-download on|off   the ROM runs Secure Download Mode (default off; not on esp32)\n"
-         "  --flash-encryption on|off  GET_SECURITY_INFO reports flash encryption enabled (default off)\n";
+         "  --flash-encryption on|off  GET_SECURITY_INFO reports flash encryption enabled (default off)\n"
+         "example (prints the boards, ports included, as one JSON line, then serves them until SIGTERM):\n"
+         "  espprov-sim --count 4 --chip esp32c3 --state sim\n";
 }
 
 std::variant<SimOptions, UsageRequest> parse_sim_options(int argc, char** argv) {
