@@ -90,8 +90,6 @@ provision::Record shown_record(const provision::Record& record, bool final_recor
   return hide ? provision::redact(record) : record;
 }
 
-namespace {
-
 std::string utc_now_rfc3339_ms() {
   const auto now = std::chrono::system_clock::now();
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
