@@ -132,7 +132,7 @@ class Loader {
   // One reset's SYNC tries; stops early once the board's output shows its application's console.
   enum class SyncOutcome { synced, console, silent };
   asio::awaitable<SyncOutcome> sync_after_reset();
-  Error wrong_mode_error(const std::string& reset_name, bool has_lines, bool resets) const;
+  Error wrong_mode_error(const std::string& reset_name, bool has_lines, bool resets, int console_resets) const;
   void note_heard(std::size_t n);
   asio::awaitable<void> drain(serial::Millis quiet);
   asio::awaitable<ChipInfo> detect_once();

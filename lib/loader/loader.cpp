@@ -41,6 +41,7 @@ asio::awaitable<void> Loader::connect(BeforeReset before, int attempts) {
 asio::awaitable<void> Loader::connect(const ConnectOptions& options) {
   bool warned = false;
   int console_attempts = 0;
+  bool last_was_console = false;
   const std::string limit = options.attempts == 0 ? "unlimited" : std::to_string(options.attempts);
   for (int attempt = 0; options.attempts == 0 || attempt < options.attempts; ++attempt) {
     auto reset = reset_for_attempt(options, attempt);
@@ -55,6 +56,7 @@ asio::awaitable<void> Loader::connect(const ConnectOptions& options) {
     decoder_.reset();
     const std::size_t noise_before = decoder_.noise_bytes();
     const auto outcome = co_await sync_after_reset();
+    last_was_console = false;
     if (outcome == SyncOutcome::synced) {
       progress(0, fmt::format("in download mode (attempt {}, {})", attempt + 1, describe_reset(options, attempt)));
       co_return;
@@ -66,7 +68,11 @@ asio::awaitable<void> Loader::connect(const ConnectOptions& options) {
       // Only a reset can still switch the board; esptool's two GPIO0 holds (short, long) both booting the
       // application mean the circuit cannot reach download mode, and more attempts would only repeat that.
       const bool resets = has_lines && options.before != BeforeReset::no_reset;
-      if (!resets || ++console_attempts >= 2) throw wrong_mode_error(std::string(reset->name()), has_lines, resets);
+      ++console_attempts;
+      last_was_console = true;
+      if (!resets || console_attempts >= 2) {
+        throw wrong_mode_error(std::string(reset->name()), has_lines, resets, console_attempts);
+      }
       continue;
     }
     // Why this attempt failed, for --progress ndjson: silence, or output that is not the loader's (the board
@@ -80,6 +86,8 @@ asio::awaitable<void> Loader::connect(const ConnectOptions& options) {
                                                      other)));
   }
   auto first = reset_for_attempt(options, 0);
+  // The last reset booted the application (its console answered): that, not silence, is what to report.
+  if (last_was_console) throw wrong_mode_error(std::string(first->name()), true, true, console_attempts);
   throw Error(ErrorCode::device_timeout,
               fmt::format("no SYNC answer from {} after {} resets ({}); hold BOOT (GPIO0) while resetting, or "
                           "check the port, the cable, --before or --reset-sequence",
@@ -123,13 +131,18 @@ void Loader::note_heard(std::size_t n) {
   heard_.insert(heard_.end(), read_buffer_.begin(), read_buffer_.begin() + static_cast<std::ptrdiff_t>(take));
 }
 
-Error Loader::wrong_mode_error(const std::string& reset_name, bool has_lines, bool resets) const {
+Error Loader::wrong_mode_error(const std::string& reset_name, bool has_lines, bool resets,
+                               int console_resets) const {
   const std::string why =
       !has_lines ? fmt::format("the port has no modem lines (DTR/RTS), so --before {} cannot reset it", reset_name)
       : !resets  ? std::string("--before no-reset leaves it as it is")
-                 : fmt::format("--before {} reset it twice (both GPIO0 holds) and it booted the application both "
-                               "times: the board's reset circuit does not reach download mode",
-                               reset_name);
+      : console_resets >= 2
+          ? fmt::format("--before {} reset it twice (both GPIO0 holds) and it booted the application both "
+                        "times: the board's reset circuit does not reach download mode",
+                        reset_name)
+          : fmt::format("the last reset ({}) booted the application; --connect-attempts 2 or more also tries the "
+                        "long GPIO0 hold",
+                        reset_name);
   return Error(ErrorCode::wrong_mode,
                fmt::format("{} runs its application, not the ROM loader: its console answered (\"{}\") and {}. Put "
                            "it in download mode: hold BOOT (GPIO0) and press RESET, or send the firmware "

@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <optional>
+
 #include "provision/error.hpp"
 #include "provision/loader.hpp"
 #include "provision/loader/session.hpp"
@@ -21,6 +23,7 @@ struct Outcome {
   bool connected = false;
   std::string chip;
   std::string error;
+  std::optional<provision::ErrorCode> code;
   std::vector<std::string> messages;
   int line_changes = 0;
 };
@@ -39,7 +42,9 @@ Outcome connect_board(const SimRun& sim, const loader::ConnectOptions& options) 
       outcome.chip = std::string(chip.facts->name);
       outcome.connected = true;
     } catch (const provision::Error& e) {
-      CHECK(e.code() == provision::ErrorCode::device_timeout);
+      // A reset that boots the application is told apart from a silent line: its console answers.
+      CHECK((e.code() == provision::ErrorCode::wrong_mode || e.code() == provision::ErrorCode::device_timeout));
+      outcome.code = e.code();
       outcome.error = e.what();
     }
     outcome.line_changes = link.line_changes();
@@ -79,11 +84,12 @@ TEST_CASE("the USB-Serial/JTAG board enters download mode with usb-reset, not wi
   auto classic = connect_board(sim, with(loader::BeforeReset::default_reset, 2));
   CHECK_FALSE(classic.connected);
   CHECK(mode_of(sim) == "app");  // the peripheral decoded a plain reset: the application booted again
-  CHECK(count_containing(classic.messages, "connect attempt 1 of 2 failed after default-reset (GPIO0 held 50 ms)") ==
-        1);
-  CHECK(count_containing(classic.messages, "connect attempt 2 of 2 failed after default-reset (GPIO0 held 500 ms)") ==
-        1);
-  CHECK_THAT(classic.error, Catch::Contains("after 2 resets"));
+  CHECK(count_containing(classic.messages, "connect attempt 1 of 2 after default-reset (GPIO0 held 50 ms): the "
+                                           "application's console answered") == 1);
+  CHECK(count_containing(classic.messages, "connect attempt 2 of 2 after default-reset (GPIO0 held 500 ms): the "
+                                           "application's console answered") == 1);
+  CHECK(classic.code == provision::ErrorCode::wrong_mode);
+  CHECK_THAT(classic.error, Catch::Contains("reset it twice (both GPIO0 holds)"));
 
   auto usb = connect_board(sim, with(loader::BeforeReset::usb_reset, 1));
   INFO(usb.error);
@@ -101,7 +107,10 @@ TEST_CASE("a slow-EN board needs the long reset delay: the second attempt connec
   auto alternating = connect_board(sim, with(loader::BeforeReset::default_reset, 2));
   INFO(alternating.error);
   CHECK(alternating.connected);
-  CHECK(count_containing(alternating.messages, "connect attempt 1 of 2 failed") == 1);
+  CHECK(count_containing(alternating.messages, "connect attempt 1 of 2 after default-reset (GPIO0 held 50 ms): the "
+                                               "application's console answered") == 1);
+  CHECK(short_only.code == provision::ErrorCode::wrong_mode);
+  CHECK_THAT(short_only.error, Catch::Contains("--connect-attempts 2 or more"));
   CHECK(count_containing(alternating.messages, "in download mode (attempt 2, default-reset (GPIO0 held 500 ms))") == 1);
 }
 
@@ -121,7 +130,9 @@ TEST_CASE("a custom reset sequence drives the lines as written", "[sim][reset]")
   auto app = connect_board(sim, options);
   CHECK_FALSE(app.connected);
   CHECK(mode_of(sim) == "app");
-  CHECK(count_containing(app.messages, "connect attempt 1 of 1 failed after reset-sequence U0,1|W0.1|U0,0") == 1);
+  CHECK(count_containing(app.messages, "connect attempt 1 of 1 after reset-sequence U0,1|W0.1|U0,0: the "
+                                       "application's console answered") == 1);
+  CHECK(app.code == provision::ErrorCode::wrong_mode);
 
   // The USB-Serial/JTAG sequence written out works on that peripheral.
   SimRun jtag(1, "esp32c3", {"--boot", "app", "--reset-circuit", "usb-serial-jtag"});
