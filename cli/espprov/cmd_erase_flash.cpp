@@ -40,7 +40,7 @@ void setup(CLI::App& app) {
           }
           const auto size = co_await loader.erase_flash();
           record["offset"] = "0x0";
-          record["size"] = size;
+          record["size"] = fmt::format("0x{:X}", size);
           record["erased"] = true;
         });
   });

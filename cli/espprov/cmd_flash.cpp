@@ -125,7 +125,7 @@ void setup(CLI::App& app) {
                           "    | espprov flash --in - --port /dev/ttyUSB0 --offset 0x3F0000 nvs.bin\n"
                           "Each region is written and verified in turn; the record lists them in \"regions\" (offset,\n"
                           "size, md5, sectors_written, file). Regions that share a 4 KiB sector are refused before the\n"
-                          "board is touched (bad_input). A region whose MD5 already matches is skipped (\"skipped\":\n"
+                          "board is touched (bad_input). A region whose MD5 already matches is skipped (\"flash_skipped\":\n"
                           "true) unless --force.\n"
                           "With --in, the record is read before the files (so a pipe waits for nvs-build to finish); when\n"
                           "no file has the record's nvs_md5/nvs_size it is refused (record_mismatch), and so is a board\n"

@@ -71,7 +71,7 @@ void setup(CLI::App& app) {
       ->check(CLI::IsMember({"at", "improv", "auto"}))
       ->capture_default_str();
   espprov::add_input_option(*sub, options->in);
-  espprov::add_output_options(*sub);
+  espprov::add_output_options(*sub, true);
   sub->callback([options] { run(*options); });
 }
 

@@ -33,7 +33,7 @@ void setup(CLI::App& app) {
   add_port_options(*sub, options->port);
   espprov::add_mqtt_options(*sub, options->mqtt);
   espprov::add_input_option(*sub, options->in);
-  espprov::add_output_options(*sub);
+  espprov::add_output_options(*sub, true);
   sub->callback([options] {
     auto record = espprov::read_input_record(options->in);
     const std::string port = port_of(options->port, record);

@@ -24,7 +24,7 @@ void setup(CLI::App& app) {
   // No --trace: the link trace shows received bytes as they are, and here they are the secret.
   add_port_options(*sub, options->port, false);
   espprov::add_input_option(*sub, options->in);
-  espprov::add_output_options(*sub);
+  espprov::add_output_options(*sub, true);
   sub->callback([options] {
     auto record = espprov::read_input_record(options->in);
     const std::string port = port_of(options->port, record);

@@ -195,7 +195,7 @@ void run(const espprov::ProvisionCliOptions& cli) {
                                                                               int) {
     if (ec) return;
     if (stop.exchange(true)) std::_Exit(provision::exit_code_of(provision::ErrorCode::interrupted));
-    std::cerr << "espprov: stopping after the current step (signal again to stop at once)\n";
+    espprov::report_event("notice", "stopping after the current step (signal again to stop at once)");
     signals.async_wait(on_signal);
   };
   signals.async_wait(on_signal);

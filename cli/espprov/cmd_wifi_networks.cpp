@@ -49,7 +49,7 @@ CLI::App* add_network_command(CLI::App& wifi_app, const std::string& name, const
   auto* sub = wifi_app.add_subcommand(name, what);
   sub->footer("Example:\n  " + example);
   add_port_options(*sub, options->port);
-  espprov::add_output_options(*sub);
+  espprov::add_output_options(*sub, true);
   return sub;
 }
 

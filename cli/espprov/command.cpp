@@ -167,18 +167,32 @@ provision::ProgressSink progress_sink() {
   };
 }
 
-void report_summary(const std::string& text, const provision::Record& fields) {
-  if (output_options().progress == "ndjson") {
+void report_event(const std::string& kind, const std::string& text, const provision::Record& fields) {
+  const auto& mode = output_options().progress;
+  if (mode == "ndjson") {
     provision::Record event = provision::Record::object();
     event["time"] = utc_now_rfc3339_ms();
     event["elapsed_s"] = std::round(elapsed_s() * 1000) / 1000;
-    event["event"] = "summary";
+    event["event"] = kind;
     provision::merge_into(event, fields);
     event["message"] = text;
     std::cerr << provision::to_json_text(event) << '\n';
     return;
   }
-  std::cerr << "espprov: " << text << '\n';
+  if (mode == "none" && kind != "error") return;
+  const bool labelled = kind == "warning" || kind == "error";
+  std::cerr << "espprov: " << (labelled ? kind + ": " : "") << text << '\n';
+}
+
+void report_warning(const std::string& text) { report_event("warning", text); }
+
+void report_summary(const std::string& text, const provision::Record& fields) {
+  // The summary of a run prints with --progress none too: the one line a station log keeps.
+  if (output_options().progress == "none") {
+    std::cerr << "espprov: " << text << '\n';
+    return;
+  }
+  report_event("summary", text, fields);
 }
 
 }  // namespace espprov

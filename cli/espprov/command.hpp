@@ -52,6 +52,13 @@ provision::Record shown_record(const provision::Record& record, bool final_recor
 provision::ProgressSink progress_sink();
 // With --progress ndjson, one last event {"event":"summary",...} instead of a summary line of text.
 void report_summary(const std::string& text, const provision::Record& fields);
+// A warning of the command itself (not of a board's step): "espprov: warning: ..." on stderr, an
+// {"event":"warning"} object with --progress ndjson, nothing with --progress none.
+void report_warning(const std::string& text);
+// Any such line of the command: kind "warning", "error", "summary", "notice". Plain: "espprov: [kind: ]text";
+// ndjson: {"time","elapsed_s","event":kind, fields..., "message":text}; none: only errors and summaries.
+void report_event(const std::string& kind, const std::string& text,
+                  const provision::Record& fields = provision::Record::object());
 
 // Thrown when the records are already printed and only the exit code remains (many devices, some failed).
 struct ExitWith {

@@ -135,8 +135,8 @@ LoaderRates resolve_rates(unsigned baud, unsigned initial_baud, unsigned flash_b
   if (flash_baud != 0) {
     static bool warned = false;  // once per run, however many boards
     if (!std::exchange(warned, true)) {
-      std::cerr << "espprov: warning: --flash-baud is deprecated: -b/--baud now sets the flashing rate (as "
-                   "esptool) and --initial-baud the rate the loader is reached at\n";
+      report_warning("--flash-baud is deprecated: -b/--baud now sets the flashing rate (as esptool) and "
+                     "--initial-baud the rate the loader is reached at");
     }
     rates.operation = flash_baud;
     rates.initial = initial_baud ? initial_baud : (baud ? baud : rates.initial);  // --baud's old meaning

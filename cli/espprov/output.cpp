@@ -225,7 +225,8 @@ void RowStream::write(const provision::Record& shown) {
 }
 
 void emit_error(const provision::Record& record, provision::ErrorCode code, const std::string& message) {
-  std::cerr << "espprov: error: " << provision::escape_invalid_utf8(message) << '\n';
+  report_event("error", provision::escape_invalid_utf8(message),
+               provision::Record{{"code", std::string(provision::error_name(code))}});
   const auto shown = shown_record(record);
   switch (chosen_format()) {
     case Format::csv:

@@ -4,14 +4,15 @@
 #include <fmt/format.h>
 #include <iostream>
 
+#include "command.hpp"
 #include "provision/files.hpp"
 
 namespace espprov {
 
 void warn_secret_on_command_line(const SecretSource& source) {
-  std::cerr << fmt::format("espprov: warning: {} on the command line is visible to other users of this machine (ps) "
-                           "and stays in shell history; prefer {} FILE or ${}\n",
-                           source.flag, source.file_flag, source.env);
+  report_warning(fmt::format("{} on the command line is visible to other users of this machine (ps) and stays in "
+                             "shell history; prefer {} FILE or ${}",
+                             source.flag, source.file_flag, source.env));
 }
 
 std::string resolve_secret(const SecretSource& source, const std::string& value, const std::string& file) {

@@ -69,8 +69,8 @@ template <> struct FieldValue<FieldKind::error> { using type = RecordError; };
   X(nvs_md5, text, false, "nvs-build, provision", "MD5 of the credentials image")                                   \
   X(nvs_file, text, false, "nvs-build", "the file the image was written to")                                        \
   X(nvs_keys_file, text, false, "nvs-build", "the NVS key partition file it generated")                             \
-  X(offset, text, false, "flash, read-flash, erase-region", "the flash region's start, `0x3F0000`")                 \
-  X(size, text, false, "flash, read-flash, erase-region", "the flash region's size, `0x10000`")                     \
+  X(offset, text, false, "flash, read-flash, erase-region, erase-flash", "the flash region's start, `0x3F0000`")       \
+  X(size, text, false, "flash, read-flash, erase-region, erase-flash", "the flash region's size, `0x10000`")           \
   X(md5, text, false, "flash, read-flash", "MD5 of the region's data")                                               \
   X(compressed, boolean, false, "flash", "written with zlib (FLASH_DEFL_*)")                                         \
   X(written, boolean, false, "flash", "the data was written (not skipped)")                                         \

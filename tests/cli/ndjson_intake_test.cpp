@@ -182,13 +182,13 @@ TEST_CASE("ca-register registers every record, keeps them all in --save, prints 
   const auto save = (dir / "registered.ndjson").string();
   auto r = espprov(
       {"ca-register", "--in", "-", "--chip", "esp32c3", "--ca-url", ca.url(), "--token-file", ca.token_file(),
-       "--ca-cert", ca.ca_cert(), "--ledger", (dir / "ledger.db").string(), "--save", save, "--progress", "none"},
+       "--ca-bundle", ca.ca_cert(), "--ca-cert", ca.ca_cert(), "--ledger", (dir / "ledger.db").string(), "--save", save, "--progress", "none"},
       identities.out);
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   auto out = records_of(r.out);
   REQUIRE(out.size() == 3);
-  for (const auto& record : out) CHECK(record["certificate"].get<std::string>().find("BEGIN CERTIFICATE") == 0);
+  for (const auto& record : out) CHECK(record["certificate"].get<std::string>().find("-----BEGIN CERTIFICATE-----") == 0);
   std::ifstream saved(save);
   std::string all((std::istreambuf_iterator<char>(saved)), std::istreambuf_iterator<char>());
   CHECK(records_of(all).size() == 3);
@@ -197,7 +197,7 @@ TEST_CASE("ca-register registers every record, keeps them all in --save, prints 
   // Again: each board is now a 409 (its PSK registered), so every line fails alike.
   auto again = espprov(
       {"ca-register", "--in", "-", "--chip", "esp32c3", "--ca-url", ca.url(), "--token-file", ca.token_file(),
-       "--ca-cert", ca.ca_cert(), "--no-ledger", "--save", (dir / "again.ndjson").string(), "--progress", "none"},
+       "--ca-bundle", ca.ca_cert(), "--ca-cert", ca.ca_cert(), "--no-ledger", "--save", (dir / "again.ndjson").string(), "--progress", "none"},
       espprov({"psk", "--in", "-"}, espprov({"uuid", "--in", "-"}, kThreeMacs).out).out);
   CHECK(again.exit_code == exit_code(provision::ErrorCode::ca_conflict));
   CHECK(records_of(again.out).size() == 3);

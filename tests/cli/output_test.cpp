@@ -85,7 +85,7 @@ TEST_CASE("csv appended with >> to a file that has content does not repeat the h
   CHECK(lines_of(read_text(file)).size() == 2);
 }
 
-TEST_CASE("--csv-header always and never override what stdout looks like", "[cli][output]") {
+TEST_CASE("output: --csv-header always and never override what stdout looks like", "[cli][output]") {
   TempDir dir;
   const auto file = dir / "devices.csv";
   const std::string step = quoted(bin_path("espprov").string()) + " uuid --format csv --mac A0B1C2D3E4F5 ";

@@ -111,7 +111,16 @@ TEST_CASE("a PSK on the command line warns, --psk-file and $ESPPROV_PSK give the
 TEST_CASE("provision --password warns that it is visible to other users", "[cli][secrets]") {
   TempDir dir;
   auto run = espprov({"provision", "--port", "/dev/null-espprov-none", "--ssid", "lab", "--password",
-                      "correct horse battery", "--ledger", (dir / "ledger.db").string(), "--progress", "none"});
+                      "correct horse battery", "--ledger", (dir / "ledger.db").string(), "--progress", "plain"});
   CHECK(run.err.find("warning: --password on the command line") != std::string::npos);
   CHECK(run.err.find("correct horse battery") == std::string::npos);
+  // --progress ndjson: the warning is an event like the rest of stderr; none: no warnings at all.
+  auto ndjson = espprov({"provision", "--port", "/dev/null-espprov-none", "--ssid", "lab", "--password",
+                         "correct horse battery", "--ledger", (dir / "ledger.db").string(), "--progress", "ndjson"});
+  CHECK(ndjson.err.find("\"event\":\"warning\"") != std::string::npos);
+  CHECK(ndjson.err.find("espprov: warning") == std::string::npos);
+  CHECK(ndjson.err.find("correct horse battery") == std::string::npos);
+  auto quiet = espprov({"provision", "--port", "/dev/null-espprov-none", "--ssid", "lab", "--password",
+                        "correct horse battery", "--ledger", (dir / "ledger.db").string(), "--progress", "none"});
+  CHECK(quiet.err.find("--password on the command line") == std::string::npos);
 }

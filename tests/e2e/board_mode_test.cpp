@@ -142,7 +142,7 @@ TEST_CASE("a slow WiFi connection prints wait notices: plain lines and NDJSON wa
                                       {"channel", 6},
                                       {"connect_ms", 7000}}})
                             .dump();
-  SimRun sim(1, "esp32c3", {"--aps", aps.string()});
+  SimRun sim(1, "esp32c3", {"--aps", aps.string(), "--flash-timing", "on"});  // on: the AP's connect_ms applies
   const auto& board = sim.devices()[0];
   for (const char* mode : {"plain", "ndjson"}) {
     auto r = run_process({espprov(), "provision", "--port", board.port, "--ledger", (dir / "ledger.db").string(),

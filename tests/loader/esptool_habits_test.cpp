@@ -1,6 +1,7 @@
 // esptool's habits in espprov (issue 17, section 5): -p/-b/-c, $ESPPORT/$ESPBAUD, --baud as the flashing rate,
 // OFFSET FILE pairs, erase-flash and provision --flash. The real espprov executable against espprov-sim's ptys.
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -59,7 +60,7 @@ std::vector<std::string> with_stay(std::vector<std::string> args) {
 
 }  // namespace
 
-TEST_CASE("-p and -b run a loader command: it connects at 115200 and switches to -b", "[loader][cli][esptool]") {
+TEST_CASE("esptool habits: -p and -b run a loader command: it connects at 115200 and switches to -b", "[loader][cli][esptool]") {
   SimRun sim(1, "esp32c3");
   const auto& port = sim.devices().at(0).port;
   auto fast = espprov(with_stay({"chip", "-p", port, "-b", "460800", "--trace"}));
@@ -78,7 +79,7 @@ TEST_CASE("-p and -b run a loader command: it connects at 115200 and switches to
   CHECK_FALSE(changed_baud(initial, port));
 }
 
-TEST_CASE("--flash-baud still sets the flashing rate and warns once that it is deprecated", "[loader][cli][esptool]") {
+TEST_CASE("esptool habits: --flash-baud still sets the flashing rate and warns once that it is deprecated", "[loader][cli][esptool]") {
   SimRun sim(1, "esp32c3");
   const auto& port = sim.devices().at(0).port;
   auto old = espprov(with_stay({"chip", "--port", port, "--flash-baud", "460800", "--trace"}));
@@ -91,7 +92,7 @@ TEST_CASE("--flash-baud still sets the flashing rate and warns once that it is d
   CHECK(changed_baud(pair, port));
 }
 
-TEST_CASE("-c names the chip: another chip on the board exits wrong_board naming both", "[loader][cli][esptool]") {
+TEST_CASE("esptool habits: -c names the chip: another chip on the board exits wrong_board naming both", "[loader][cli][esptool]") {
   SimRun sim(1, "esp32c3");
   const auto& board = sim.devices().at(0);
   REQUIRE(espprov(with_stay({"chip", "-p", board.port, "-c", "esp32c3"})).exit_code == 0);
@@ -161,9 +162,9 @@ TEST_CASE("flash writes OFFSET FILE pairs, each verified, and read-flash reads t
       {"0x0", &bootloader}, {"0x8000", &table}, {"0x10000", &app}};
   for (std::size_t i = 0; i < expected.size(); ++i) {
     CHECK(regions[i]["offset"] == expected[i].first);
-    CHECK(regions[i]["size"] == expected[i].second->size());
+    CHECK(regions[i]["size"] == fmt::format("0x{:X}", expected[i].second->size()));
     CHECK(regions[i]["md5"] == loader::md5_hex(*expected[i].second));
-    CHECK(regions[i]["verified"] == true);
+    CHECK(regions[i]["flash_verified"] == true);
     CHECK(regions[i]["sectors_written"] == (expected[i].second->size() + 0xFFF) / 0x1000);
   }
   // Read back over the loader, not from the simulator's file.
@@ -179,7 +180,7 @@ TEST_CASE("flash writes OFFSET FILE pairs, each verified, and read-flash reads t
                                   (dir / "app.bin").string()}));
   REQUIRE(again.exit_code == 0);
   const auto again_record = record_of(again);
-  for (const auto& region : again_record["regions"]) CHECK(region["skipped"] == true);
+  for (const auto& region : again_record["regions"]) CHECK(region["flash_skipped"] == true);
 }
 
 TEST_CASE("flash refuses regions that share a sector before the board is touched", "[loader][cli][esptool]") {
@@ -243,7 +244,7 @@ TEST_CASE("erase-flash leaves the whole flash 0xFF", "[loader][cli][esptool]") {
   REQUIRE(erase.exit_code == 0);
   auto record = record_of(erase);
   CHECK(record["erased"] == true);
-  CHECK(record["size"] == size);
+  CHECK(record["size"] == fmt::format("0x{:X}", size));
   CHECK(file_bytes(board.flash, 0, size) == Bytes(size, 0xFF));
   // Read back over the loader too (a sample: READ_FLASH_SLOW is 64 bytes a request).
   const auto out = (dir / "back.bin").string();
@@ -288,7 +289,7 @@ TEST_CASE("provision --flash writes the firmware in the flash step, records it, 
   CHECK(firmware[0]["sectors_written"] == 3);
   CHECK(firmware[1]["offset"] == "0x10000");
   CHECK(firmware[1]["sectors_written"] == 32);
-  CHECK(firmware[1]["verified"] == true);
+  CHECK(firmware[1]["flash_verified"] == true);
   CHECK(file_bytes(board.flash, 0, bootloader.size()) == bootloader);
   CHECK(file_bytes(board.flash, 0x10000, app.size()) == app);
   CHECK(e2e::flashed_credentials(board.flash)["uuid"] == record["uuid"]);
@@ -304,7 +305,7 @@ TEST_CASE("provision --flash writes the firmware in the flash step, records it, 
   REQUIRE(second.exit_code == 0);
   const auto second_record = e2e::records(second).at(0);
   for (const auto& region : second_record["firmware"]) {
-    CHECK(region["skipped"] == true);
+    CHECK(region["flash_skipped"] == true);
     CHECK(region["sectors_written"] == 0);
   }
 }

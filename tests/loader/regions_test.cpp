@@ -54,7 +54,7 @@ TEST_CASE("an empty region is refused", "[loader][regions]") {
   CHECK_FALSE(accepted({{0x10000, 0, "empty.bin"}}));
 }
 
-TEST_CASE("--chip takes auto or a chip of the table, and a different detected chip is wrong_board",
+TEST_CASE("regions: --chip takes auto or a chip of the table, and a different detected chip is wrong_board",
           "[loader][regions]") {
   CHECK_NOTHROW(require_chip_choice("auto"));
   CHECK_NOTHROW(require_chip_choice("esp32h2"));
