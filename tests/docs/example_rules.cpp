@@ -60,6 +60,15 @@ const std::vector<Expectation>& expectations() {
       {"espprov wifi delete ", 0, Board::provisioned, false, "", "",
        "forgets a saved network, so the board has it saved first", "espprov wifi add --port P --ssid 'old net' "
        "--password-file lab.pass"},
+      {"--until '^\\+READY'", 0, Board::provisioned, false, "", "",
+       "waits for the firmware's +READY, so the board reboots first (the firmware's AT+REBOOT)",
+       "printf 'AT+REBOOT\\r\\n' > /dev/ttyUSB0"},
+      {"espprov monitor --port /dev/ttyUSB0 --format json > console.ndjson", 0, Board::provisioned, true, "\"line\"",
+       "console.ndjson", "the console until stopped: stopped once a line is in the file (the board reboots first)",
+       "printf 'AT+REBOOT\\r\\n' > /dev/ttyUSB0"},
+      {"espprov monitor --port", 0, Board::provisioned, true, "+READY", "",
+       "the console until stopped: stopped once +READY shows (the board reboots first)",
+       "printf 'AT+REBOOT\\r\\n' > /dev/ttyUSB0"},
       {"espprov uuid --mac A0B1C2D3E4F5 | espprov info --port /dev/ttyUSB0 --in -", 57, Board::provisioned, false, "",
        "", "the record names A0:B1:C2:D3:E4:F5, not the board on the port: the check refuses it (identity_mismatch), "
        "as the help says", ""},
@@ -85,7 +94,7 @@ namespace {
 
 // The firmware's commands need a running, provisioned board; every other board command a board in download mode.
 Board implied_board(const std::string& command) {
-  static const std::regex firmware_command("(^|[|&;] *|\\s)espprov (info|pop|wifi|mqtt-check)\\b");
+  static const std::regex firmware_command("(^|[|&;] *|\\s)espprov (info|pop|wifi|mqtt-check|monitor)\\b");
   return std::regex_search(command, firmware_command) ? Board::provisioned : Board::download;
 }
 

@@ -86,6 +86,28 @@ void make_example_files(const std::filesystem::path& work, const e2e::CaRun& ca)
   espprov({"nvs-build", "--csv", (work / "nvs.csv").string(), "--size", "0x6000", "--out", (work / "nvs.bin").string(),
            "--encrypt", "--keys", (work / "nvs_keys.bin").string()});
   run_checked({bin_path("espprov-ca").string(), "init", (work / "ca").string(), "--host", "127.0.0.1"});
+  // A firmware build's files for the `flash` / `provision --flash` examples. The simulator runs its own firmware
+  // whatever the flash holds, so these are images in size and first byte (0xE9, the image magic) only; the
+  // partition table is the simulator's own, read back below by the examples that need a real one.
+  const auto image = [](std::size_t size, unsigned seed) {
+    std::string bytes(size, '\0');
+    for (std::size_t i = 0; i < size; ++i) bytes[i] = static_cast<char>((i * 31 + seed) & 0xFF);
+    bytes[0] = '\xE9';
+    return bytes;
+  };
+  std::ofstream(work / "bootloader.bin", std::ios::binary) << image(0x3000, 1);
+  std::ofstream(work / "partitions.bin", std::ios::binary) << image(0xC00, 2);
+  std::ofstream(work / "app.bin", std::ios::binary) << image(0x20000, 3);
+  // The station file of the README and provision --help: this fixture's CA, WiFi and files. Mode 0644 whatever the
+  // umask (a group-writable station file is refused).
+  std::ofstream(work / "station.toml") << "[provision]\nca-url = \"" << ca.url()
+                                       << "\"\nca-bundle = \"ca.pem\"\nca-cert = \"device-ca.pem\"\n"
+                                          "token-file = \"token\"\nssid = \"Lab\"\npassword-file = \"lab.pass\"\n"
+                                          "ledger = \"station-ledger.db\"\n";
+  std::filesystem::permissions(work / "station.toml", std::filesystem::perms::owner_read |
+                                                         std::filesystem::perms::owner_write |
+                                                         std::filesystem::perms::group_read |
+                                                         std::filesystem::perms::others_read);
 }
 
 // Counts the boards an example needs: {port} and {port2}, or two behind a {ports} glob.
