@@ -3,9 +3,14 @@
 
 #include <fmt/ranges.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdlib>
+#include <exception>
 #include <iostream>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "command.hpp"
 #include "nvs_common.hpp"
@@ -28,6 +33,7 @@ struct NvsBatchOptions {
   bool encrypt = false;
   std::string keys_file;
   bool keys_per_device = false;
+  unsigned jobs = std::max(1U, std::thread::hardware_concurrency());
 };
 
 struct BatchResult {
@@ -43,36 +49,61 @@ Record failure_row(const nvs::BatchFailure& failure) {
   return Record{{"ok", false}, {"id", failure.id}, {"line", failure.line}, {"column", failure.column}, {"error", error}};
 }
 
-// Builds and writes each planned device; a device that fails to build becomes a failure row.
+// Builds and writes one planned device; a device that fails to build becomes a failure row.
+Record build_device(const NvsBatchOptions& options, const nvs::BuildOptions& build, const nvs::BatchDevice& device) {
+  const std::filesystem::path outdir(options.outdir);
+  const auto file = outdir / fmt::format("{}-{}.bin", options.prefix, device.id);
+  Record row{{"ok", true}, {"id", device.id}, {"line", device.line}, {"nvs_file", file.string()}};
+  try {
+    std::optional<nvs::XtsKeys> device_keys;
+    if (options.keys_per_device) device_keys = nvs::generate_keys();
+    nvs::BuildOptions device_build = build;
+    if (device_keys) device_build.keys = device_keys;
+    const auto image = nvs::build_image(device.content, device_build);
+    if (device_keys) {
+      const auto keys_file = outdir / fmt::format("{}-{}-keys.bin", options.prefix, device.id);
+      provision::write_file_atomic_deferred(keys_file, nvs::key_partition_image(*device_keys),
+                                            provision::FileMode::secret);
+      row["nvs_keys_file"] = keys_file.string();
+    }
+    provision::write_file_atomic_deferred(file, image, provision::FileMode::secret);
+    row["nvs_md5"] = espprov::md5_hex(image);
+    row["nvs_encrypted"] = device_build.keys.has_value();
+  } catch (const provision::Error& error) {
+    row = failure_row({device.id, device.line, error.field(), error.what(), error.code()});
+  }
+  return row;
+}
+
+// Every planned device, on --jobs threads (each image is independent: a pure build, then its own files); the rows
+// keep the plan's order.
 void build_devices(const NvsBatchOptions& options, const nvs::BatchPlan& plan, BatchResult& result) {
   nvs::BuildOptions build;
   build.size_bytes = nvs::parse_size(options.size, "size");
   build.version = espprov::parse_nvs_version(options.version);
   if (!options.keys_file.empty()) build.keys = nvs::parse_key_file(provision::read_file_bytes(options.keys_file));
-  const std::filesystem::path outdir(options.outdir);
-  for (const auto& device : plan.devices) {
-    const auto file = outdir / fmt::format("{}-{}.bin", options.prefix, device.id);
-    Record row{{"ok", true}, {"id", device.id}, {"line", device.line}, {"nvs_file", file.string()}};
+  std::vector<Record> rows(plan.devices.size());
+  std::atomic<std::size_t> next{0};
+  std::exception_ptr unexpected;
+  std::mutex unexpected_lock;
+  auto worker = [&] {
     try {
-      std::optional<nvs::XtsKeys> device_keys;
-      if (options.keys_per_device) device_keys = nvs::generate_keys();
-      nvs::BuildOptions device_build = build;
-      if (device_keys) device_build.keys = device_keys;
-      const auto image = nvs::build_image(device.content, device_build);
-      if (device_keys) {
-        const auto keys_file = outdir / fmt::format("{}-{}-keys.bin", options.prefix, device.id);
-        provision::write_file_atomic_deferred(keys_file, nvs::key_partition_image(*device_keys),
-                                              provision::FileMode::secret);
-        row["nvs_keys_file"] = keys_file.string();
-      }
-      provision::write_file_atomic_deferred(file, image, provision::FileMode::secret);
-      row["nvs_md5"] = espprov::md5_hex(image);
-      row["nvs_encrypted"] = device_build.keys.has_value();
-    } catch (const provision::Error& error) {
-      ++result.failed;
-      row = failure_row({device.id, device.line, error.field(), error.what(), error.code()});
+      for (std::size_t i; (i = next.fetch_add(1)) < rows.size();) rows[i] = build_device(options, build, plan.devices[i]);
+    } catch (...) {
+      std::lock_guard guard(unexpected_lock);
+      if (!unexpected) unexpected = std::current_exception();
+      next = rows.size();
     }
-    result.manifest.push_back(row);
+  };
+  const std::size_t jobs = std::clamp<std::size_t>(options.jobs, 1, std::max<std::size_t>(rows.size(), 1));
+  std::vector<std::thread> threads;
+  for (std::size_t t = 1; t < jobs; ++t) threads.emplace_back(worker);
+  worker();
+  for (auto& thread : threads) thread.join();
+  if (unexpected) std::rethrow_exception(unexpected);
+  for (auto& row : rows) {
+    if (!row["ok"].get<bool>()) ++result.failed;
+    result.manifest.push_back(std::move(row));
   }
 }
 
@@ -178,6 +209,8 @@ void setup(CLI::App& app) {
   sub->add_flag("--encrypt", options->encrypt, "Encrypt (with --keys or --keys-per-device)");
   sub->add_option("--keys", options->keys_file, "nvs_keys partition used for every device");
   sub->add_flag("--keys-per-device", options->keys_per_device, "Generate a key partition per device (0600)");
+  sub->add_option("--jobs", options->jobs, "Images built and written at once (default: the number of CPUs)")
+      ->check(CLI::Range(1, 64));
   espprov::add_output_options(*sub);
   sub->callback([options] { run(*options); });
 }

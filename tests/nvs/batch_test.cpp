@@ -126,3 +126,37 @@ TEST_CASE("espprov nvs-batch: every row failing alike exits with that error's co
   // One line on stderr, not one per row.
   CHECK(std::count(result.err.begin(), result.err.end(), '\n') == 1);
 }
+
+TEST_CASE("espprov nvs-batch --jobs: several threads write the same images and the same manifest as one",
+          "[nvs][batch][cli]") {
+  test_support::TempDir temp;
+  provision::write_file_atomic(temp / "keys.csv", std::string(kDefinitions));
+  std::string values = "id,uuid,serial\n";
+  for (int i = 0; i < 200; ++i) values += "d" + std::to_string(i) + ",u-" + std::to_string(i) + "," +
+                                          (i % 37 == 5 ? std::string("bad") : std::to_string(1000 + i)) + "\n";
+  provision::write_file_atomic(temp / "devices.csv", values);
+  auto run = [&](const std::string& jobs) {
+    const auto out = temp / ("out-" + jobs);
+    const auto result = test_support::run_process(
+        {test_support::bin_path("espprov").string(), "nvs-batch", "--definitions", (temp / "keys.csv").string(),
+         "--values", (temp / "devices.csv").string(), "--id-column", "id", "--outdir", out.string(), "--size",
+         "0x3000", "--jobs", jobs});
+    INFO(result.err);
+    CHECK(result.exit_code == provision::exit_code_of(provision::ErrorCode::partial_failure));
+    return out;
+  };
+  const auto one = run("1"), four = run("4");
+  auto manifest_one = Record::parse(provision::read_file_text(one / "nvs-manifest.json"));
+  auto manifest_four = Record::parse(provision::read_file_text(four / "nvs-manifest.json"));
+  REQUIRE(manifest_one.size() == 200);
+  REQUIRE(manifest_four.size() == 200);
+  for (std::size_t i = 0; i < 200; ++i) {
+    CHECK(manifest_one[i]["id"] == manifest_four[i]["id"]);
+    CHECK(manifest_one[i]["ok"] == manifest_four[i]["ok"]);
+    if (manifest_one[i]["ok"] == true) CHECK(manifest_one[i]["nvs_md5"] == manifest_four[i]["nvs_md5"]);
+  }
+  CHECK(provision::read_file_bytes(one / "nvs-d7.bin") == provision::read_file_bytes(four / "nvs-d7.bin"));
+  for (const auto& entry : std::filesystem::directory_iterator(four)) {
+    CHECK(entry.path().filename().string().find(".tmp-") == std::string::npos);  // no temporary file left
+  }
+}
