@@ -78,27 +78,6 @@ int exit_code_of(const std::vector<Record>& records, std::string& summary) {
   return provision::exit_code_of(provision::ErrorCode::partial_failure);
 }
 
-// Warnings (a port without modem lines, ...) reach stderr once per run (not once per board) whatever --progress
-// says, except none; with ndjson they stay events.
-provision::ProgressSink with_warnings(provision::ProgressSink inner) {
-  const std::string mode = espprov::output_options().progress;
-  auto seen = std::make_shared<std::set<std::string>>();
-  return [inner = std::move(inner), mode, seen](const provision::ProgressEvent& e) {
-    if (e.message.rfind("warning: ", 0) == 0 && mode != "ndjson") {
-      // The same warning for another board (its port named in it) is the same warning.
-      std::string key = e.message;
-      for (std::size_t at = 0; !e.device.empty() && (at = key.find(e.device)) != std::string::npos;) {
-        key.replace(at, e.device.size(), "<port>");
-      }
-      if (mode != "none" && seen->insert(key).second) {
-        std::cerr << "espprov: " << (e.device.empty() ? "" : e.device + ": ") << e.message << '\n';
-      }
-      return;
-    }
-    if (inner) inner(e);
-  };
-}
-
 // Two jobs on one port would fight over the same board.
 void require_distinct_ports(const std::vector<std::string>& ports) {
   std::set<std::string> seen;
@@ -177,7 +156,7 @@ void run(const espprov::ProvisionCliOptions& cli) {
   if (options.ca) workflow::apply_ca_pin(ledger, *options.ca, cli.accept_new_ca);
   std::atomic<bool> stop{false};
   workflow::Hooks hooks;
-  hooks.progress = with_warnings(espprov::progress_sink());
+  hooks.progress = espprov::with_warnings(espprov::progress_sink());
   hooks.stop = &stop;
   if (cli.trace) {
     hooks.trace = [](provision::serial::Direction d, std::span<const std::uint8_t> bytes) {

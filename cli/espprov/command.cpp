@@ -10,6 +10,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "clock_text.hpp"
 #include "progress_display.hpp"
@@ -167,6 +168,25 @@ provision::ProgressSink progress_sink() {
   };
 }
 
+provision::ProgressSink with_warnings(provision::ProgressSink inner) {
+  const std::string mode = output_options().progress;
+  auto seen = std::make_shared<std::set<std::string>>();
+  return [inner = std::move(inner), mode, seen](const provision::ProgressEvent& e) {
+    if (e.message.rfind("warning: ", 0) == 0 && mode != "ndjson") {
+      // The same warning for another board (its port named in it) is the same warning.
+      std::string key = e.message;
+      for (std::size_t at = 0; !e.device.empty() && (at = key.find(e.device)) != std::string::npos;) {
+        key.replace(at, e.device.size(), "<port>");
+      }
+      if (mode != "none" && seen->insert(key).second) {
+        std::cerr << "espprov: " << (e.device.empty() ? "" : e.device + ": ") << e.message << '\n';
+      }
+      return;
+    }
+    if (inner) inner(e);
+  };
+}
+
 void report_event(const std::string& kind, const std::string& text, const provision::Record& fields) {
   const auto& mode = output_options().progress;
   if (mode == "ndjson") {
@@ -179,7 +199,7 @@ void report_event(const std::string& kind, const std::string& text, const provis
     std::cerr << provision::to_json_text(event) << '\n';
     return;
   }
-  if (mode == "none" && kind != "error") return;
+  if (mode == "none" && kind != "error" && kind != "summary") return;  // a summary: the line a station log keeps
   const bool labelled = kind == "warning" || kind == "error";
   std::cerr << "espprov: " << (labelled ? kind + ": " : "") << text << '\n';
 }
@@ -187,11 +207,6 @@ void report_event(const std::string& kind, const std::string& text, const provis
 void report_warning(const std::string& text) { report_event("warning", text); }
 
 void report_summary(const std::string& text, const provision::Record& fields) {
-  // The summary of a run prints with --progress none too: the one line a station log keeps.
-  if (output_options().progress == "none") {
-    std::cerr << "espprov: " << text << '\n';
-    return;
-  }
   report_event("summary", text, fields);
 }
 

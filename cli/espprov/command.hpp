@@ -50,6 +50,9 @@ provision::Record shown_record(const provision::Record& record, bool final_recor
 // Progress on stderr per --progress: plain lines (step changes, every 10 % of a long step), NDJSON events (with
 // "time" and "elapsed_s"), or nothing. Never prints secrets.
 provision::ProgressSink progress_sink();
+// Wraps a sink: a step's "warning: ..." reaches stderr once per run (not once per board) whatever --progress says,
+// except none; with ndjson it stays an event of `inner`.
+provision::ProgressSink with_warnings(provision::ProgressSink inner);
 // With --progress ndjson, one last event {"event":"summary",...} instead of a summary line of text.
 void report_summary(const std::string& text, const provision::Record& fields);
 // A warning of the command itself (not of a board's step): "espprov: warning: ..." on stderr, an
@@ -57,6 +60,7 @@ void report_summary(const std::string& text, const provision::Record& fields);
 void report_warning(const std::string& text);
 // Any such line of the command: kind "warning", "error", "summary", "notice". Plain: "espprov: [kind: ]text";
 // ndjson: {"time","elapsed_s","event":kind, fields..., "message":text}; none: only errors and summaries.
+// report_warning and report_summary are its two common kinds.
 void report_event(const std::string& kind, const std::string& text,
                   const provision::Record& fields = provision::Record::object());
 

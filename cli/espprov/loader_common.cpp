@@ -86,19 +86,6 @@ std::optional<provision::loader::ResetSequence> reset_sequence_of(const std::str
 
 namespace {
 
-// Warnings reach stderr whatever --progress says (except none): plain progress shows only step changes.
-provision::ProgressSink with_warnings(provision::ProgressSink inner) {
-  bool quiet = output_options().progress == "none";
-  return [inner = std::move(inner), quiet](const provision::ProgressEvent& e) {
-    bool warning = e.message.rfind("warning: ", 0) == 0;
-    if (warning && !quiet && output_options().progress != "ndjson") {
-      std::cerr << "espprov: " << (e.device.empty() ? "" : e.device + ": ") << e.message << '\n';
-      return;
-    }
-    if (inner) inner(e);
-  };
-}
-
 // The record's MAC, when it names a board ("mac"); empty otherwise.
 std::string record_mac(const provision::Record& record) {
   auto it = record.find("mac");

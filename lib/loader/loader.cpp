@@ -41,7 +41,7 @@ asio::awaitable<void> Loader::connect(BeforeReset before, int attempts) {
 asio::awaitable<void> Loader::connect(const ConnectOptions& options) {
   bool warned = false;
   int console_attempts = 0;
-  bool last_was_console = false;
+  std::string console_reset;  // the last attempt's reset, when it booted the application (its console answered)
   const std::string limit = options.attempts == 0 ? "unlimited" : std::to_string(options.attempts);
   for (int attempt = 0; options.attempts == 0 || attempt < options.attempts; ++attempt) {
     auto reset = reset_for_attempt(options, attempt);
@@ -56,7 +56,7 @@ asio::awaitable<void> Loader::connect(const ConnectOptions& options) {
     decoder_.reset();
     const std::size_t noise_before = decoder_.noise_bytes();
     const auto outcome = co_await sync_after_reset();
-    last_was_console = false;
+    console_reset.clear();
     if (outcome == SyncOutcome::synced) {
       progress(0, fmt::format("in download mode (attempt {}, {})", attempt + 1, describe_reset(options, attempt)));
       co_return;
@@ -69,7 +69,7 @@ asio::awaitable<void> Loader::connect(const ConnectOptions& options) {
       // application mean the circuit cannot reach download mode, and more attempts would only repeat that.
       const bool resets = has_lines && options.before != BeforeReset::no_reset;
       ++console_attempts;
-      last_was_console = true;
+      console_reset = reset->name();
       if (!resets || console_attempts >= 2) {
         throw wrong_mode_error(std::string(reset->name()), has_lines, resets, console_attempts);
       }
@@ -85,9 +85,9 @@ asio::awaitable<void> Loader::connect(const ConnectOptions& options) {
                                                      "have booted its application instead of the ROM loader)",
                                                      other)));
   }
-  auto first = reset_for_attempt(options, 0);
   // The last reset booted the application (its console answered): that, not silence, is what to report.
-  if (last_was_console) throw wrong_mode_error(std::string(first->name()), true, true, console_attempts);
+  if (!console_reset.empty()) throw wrong_mode_error(console_reset, true, true, console_attempts);
+  auto first = reset_for_attempt(options, 0);
   throw Error(ErrorCode::device_timeout,
               fmt::format("no SYNC answer from {} after {} resets ({}); hold BOOT (GPIO0) while resetting, or "
                           "check the port, the cable, --before or --reset-sequence",
