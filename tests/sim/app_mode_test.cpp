@@ -3,58 +3,21 @@
 // these tests fail.
 #include <catch2/catch.hpp>
 #include <fstream>
-#include <utility>
 
 #include "sim/rom_client.hpp"
+#include "sim/sim_console.hpp"
 #include "sim/sim_run.hpp"
 
 using sim_test::Bytes;
 using sim_test::RomClient;
 using sim_test::SimRun;
 
-namespace {
-
-// Console lines from the board; reuses the ROM client's raw port handling.
-class Console {
- public:
-  explicit Console(const std::string& port) : port_(port) {}
-  void send(const std::string& line) {
-    std::string text = line + "\r\n";
-    port_.send_raw(Bytes(text.begin(), text.end()));
-  }
-  // Everything up to (and including) the first line that starts with `prefix`, or all text on timeout.
-  std::string until(const std::string& prefix, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      buffer_ += port_.read_text(std::chrono::milliseconds(50));
-      for (std::size_t start = 0, end; (end = buffer_.find('\n', start)) != std::string::npos; start = end + 1) {
-        if (buffer_.compare(start, prefix.size(), prefix) == 0) {
-          std::string result = buffer_.substr(0, end + 1);
-          buffer_.erase(0, end + 1);
-          return result;
-        }
-      }
-    }
-    return std::exchange(buffer_, {});
-  }
-  // Fails the test when the firmware does not boot: a silent board must never pass as "not tested".
-  void require_booted() {
-    INFO("the simulated firmware printed no +READY: it did not boot (a build without the firmware core cannot "
-         "run app mode)");
-    REQUIRE(until("+READY").find("+READY") != std::string::npos);
-  }
-
- private:
-  RomClient port_;
-  std::string buffer_;
-};
-
-}  // namespace
+using Console = sim_test::SimConsole;
 
 TEST_CASE("sim app: the firmware boots, prints +READY and answers AT+INFO? with the board's chip and MAC", "[sim][app]") {
   SimRun sim(1, "esp32c3", {"--boot", "app"});
   Console console(sim.devices()[0].port);
-  console.require_booted();
+  console.require_boot_after_reset(sim);
   console.send("AT");
   CHECK(console.until("OK").find("OK") != std::string::npos);
   console.send("AT+INFO?");
@@ -72,7 +35,7 @@ TEST_CASE("sim app: connecting reports success, a wrong password, a missing AP a
   }
   SimRun sim(1, "esp32c3", {"--boot", "app", "--aps", (dir / "aps.json").string(), "--flash-timing", "on"});
   Console console(sim.devices()[0].port);
-  console.require_booted();
+  console.require_boot_after_reset(sim);
   auto attempt = [&](const std::string& ssid, const std::string& password) {
     console.send("AT+WIFI_SSID=" + ssid);
     console.until("OK");
@@ -92,7 +55,7 @@ TEST_CASE("sim app: AT+BOOTLOADER reboots into download mode and FLASH_END back 
   SimRun sim(1, "esp32s3", {"--boot", "app"});
   {
     Console console(sim.devices()[0].port);
-    console.require_booted();
+    console.require_boot_after_reset(sim);
     console.send("AT+BOOTLOADER");
     CHECK(console.until("OK").find("OK") != std::string::npos);
     CHECK(console.until("waiting for download").find("ESP-ROM:esp32s3") != std::string::npos);

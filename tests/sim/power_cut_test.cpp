@@ -7,6 +7,7 @@
 
 #include "provision/nvs.hpp"
 #include "sim/rom_client.hpp"
+#include "sim/sim_console.hpp"
 #include "sim/sim_run.hpp"
 
 using sim_test::Bytes;
@@ -18,35 +19,7 @@ namespace {
 constexpr std::uint32_t kProvOffset = 0x3F0000;  // the bundled partition table's `prov` (PROTOCOL.md §1)
 constexpr std::uint32_t kProvSize = 0x10000;
 
-// Console lines from the board over its pty.
-class Console {
- public:
-  explicit Console(const std::string& port) : port_(port) {}
-  void send(const std::string& line) {
-    std::string text = line + "\r\n";
-    port_.send_raw(Bytes(text.begin(), text.end()));
-  }
-  // Everything up to (and including) the first line that starts with `prefix`, or all text on timeout.
-  std::string until(const std::string& prefix, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      buffer_ += port_.read_text(std::chrono::milliseconds(50));
-      for (std::size_t start = 0, end; (end = buffer_.find('\n', start)) != std::string::npos; start = end + 1) {
-        if (buffer_.compare(start, prefix.size(), prefix) == 0) {
-          std::string result = buffer_.substr(0, end + 1);
-          buffer_.erase(0, end + 1);
-          return result;
-        }
-      }
-    }
-    return std::exchange(buffer_, {});
-  }
-  RomClient& port() { return port_; }
-
- private:
-  RomClient port_;
-  std::string buffer_;
-};
+using Console = sim_test::SimConsole;
 
 nlohmann::json flash_ops(const SimRun& sim) {
   return nlohmann::json::parse(sim.control("flash-ops 0")).at(0);
@@ -72,7 +45,7 @@ TEST_CASE("sim power cut: a cut command leaves the board silent until reset, it 
           "[sim][power_cut]") {
   SimRun sim(1, "esp32c3", {"--boot", "app"});
   Console console(sim.devices()[0].port);
-  REQUIRE(console.until("+READY").find("+READY") != std::string::npos);
+  console.require_boot_after_reset(sim);
   console.send("AT+POP?");
   const std::string pop = console.until("+POP:");
   REQUIRE(pop.find("+POP:") != std::string::npos);
