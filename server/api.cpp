@@ -126,30 +126,9 @@ asio::awaitable<HttpResponse> Api::register_device(const HttpRequest& http_reque
     }
     csr_key = csr->key.get();
   }
-  if (auto existing = registry_.find_uuid(request.uuid)) {
-    if (auto conflict = check_repeat(*existing, request, csr_key)) co_return *conflict;
-    if (request.pop && existing->pop_sha256.empty()) {
-      // The station registers first and reads the PoP later (workflow step pop-register): record it now.
-      std::optional<HttpResponse> late_conflict;
-      co_await commit(registry_, [&](Transaction& txn) {
-        late_conflict.reset();
-        const DeviceRow* current = txn.find_uuid(request.uuid);
-        if ((late_conflict = check_repeat(*current, request, csr_key))) return;
-        if (!current->pop_sha256.empty()) return;  // the same pop, recorded meanwhile
-        DeviceRow row = *current;
-        row.pop_sha256 = sha256_hex(*request.pop);
-        row.updated_at = now_rfc3339_ms();
-        txn.update(row);
-        txn.event(row.uuid, "pop", "", "");
-      });
-      if (late_conflict) co_return *late_conflict;
-    }
-    co_return json_response(200, encode_register_response({existing->certificate, ca_cert_pem_, existing->expiry,
-                                                           existing->private_key.empty()
-                                                               ? std::nullopt
-                                                               : std::optional(existing->private_key)}));
-  }
-  if (registry_.find_mac(request.mac)) co_return mac_taken(request.mac);
+  // The certificate is made before the registry is asked: a new device (the common case) then costs one write,
+  // and on PostgreSQL one statement. A repeat or a MAC already taken is decided in the same job from what is
+  // committed, and the certificate made for it is dropped unsent.
   DeviceRow row;
   const IssueParams params{request.uuid, settings_.validity_days, std::chrono::system_clock::now()};
   Cert cert;
@@ -170,19 +149,29 @@ asio::awaitable<HttpResponse> Api::register_device(const HttpRequest& http_reque
   row.expiry = certificate_not_after_rfc3339(cert.get());
   row.created_at = row.updated_at = now_rfc3339_ms();
 
-  // Decided again on the writer thread: a concurrent request for the same uuid or mac may have won the race.
+  // Decided on the writer thread, inside the transaction: a concurrent request for the same uuid or mac, here or
+  // on another server, may have won the race.
   std::optional<DeviceRow> winner;
   std::optional<HttpResponse> conflict;
   co_await commit(registry_, [&](Transaction& txn) {
     winner.reset();
     conflict.reset();
+    if (txn.insert_new(row, "register", row.serial)) return;
     if (const DeviceRow* same = txn.find_uuid(row.uuid)) {
-      conflict = check_repeat(*same, request, csr_key);
       winner = *same;
+      if ((conflict = check_repeat(*same, request, csr_key))) return;
+      if (request.pop && same->pop_sha256.empty()) {
+        // The station registered first and reads the PoP later (workflow step pop-register): record it now.
+        DeviceRow updated = *same;
+        updated.pop_sha256 = sha256_hex(*request.pop);
+        updated.updated_at = now_rfc3339_ms();
+        txn.update(updated);
+        txn.event(updated.uuid, "pop", "", "");
+      }
     } else if (txn.find_mac(row.mac)) {
       conflict = mac_taken(row.mac);
     } else {
-      txn.insert(row);
+      txn.insert(row);  // the serial was taken: a unique conflict fails the job, which the registry runs again
       txn.event(row.uuid, "register", "", row.serial);
     }
   });

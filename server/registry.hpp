@@ -41,6 +41,15 @@ class Transaction {
   virtual void update(const DeviceRow& row) = 0;  // the row with row.uuid, which must exist
   virtual void event(const std::string& uuid, const std::string& kind, const std::string& user_id,
                      const std::string& detail) = 0;
+  // A new device and its event, unless its uuid or MAC is taken: then false and nothing written. The common case
+  // of a registration in one call: PostgreSQL does it in one statement, and as the first statement of a job that
+  // runs alone, without a transaction of its own around it.
+  virtual bool insert_new(const DeviceRow& row, const std::string& kind, const std::string& detail) {
+    if (find_uuid(row.uuid) || find_mac(row.mac)) return false;
+    insert(row);
+    event(row.uuid, kind, "", detail);
+    return true;
+  }
 };
 
 // The registry a server answers from. A job may run more than once (the PostgreSQL registry reruns it after a

@@ -93,41 +93,81 @@ void migrate(Connection& db) {
 
 // A job's view: rows read with FOR UPDATE, so a concurrent job on the same device (in this server or another)
 // waits for this transaction and then decides from what it committed.
+//
+// Round trips are what a registration costs here, so the transaction opens late. A job that runs alone starts
+// without BEGIN: if its first call is insert_new, that one statement is the whole transaction (committed by the
+// server); any other statement first sends BEGIN. In a batch (one BEGIN for many jobs) a job's SAVEPOINT is sent
+// before its first statement that can fail on a unique conflict; insert_new cannot (ON CONFLICT DO NOTHING).
 class LockingTransaction final : public Transaction {
  public:
-  explicit LockingTransaction(Connection& db) : db_(db) {}
+  enum class Scope { alone, batch };
+  LockingTransaction(Connection& db, Scope scope) : db_(db), scope_(scope), open_(scope == Scope::batch) {}
+
+  // Before each job of a batch: its savepoint is not taken yet.
+  void next_job() { savepoint_ = false; }
+  bool open() const { return open_; }
+  bool savepoint() const { return savepoint_; }
+
   const DeviceRow* find_uuid(const std::string& uuid) override { return find("uuid", uuid); }
   const DeviceRow* find_mac(const std::string& mac) override { return find("mac", mac); }
   // One statement for both tables: a registration costs no extra round trip for keeping its secrets apart. The
   // foreign key is checked at the statement's end, when the device row exists.
   void insert(const DeviceRow& row) override {
+    guard();
     auto values = open_values_of(row);
     values.insert(values.end(), {row.psk, row.pop_sha256, row.private_key});
-    db_.exec(
+    db_.exec_prepared(
         "WITH device AS (INSERT INTO devices (uuid, mac, chip, certificate, serial, expiry, created_at, owner, "
         "device_name, location, claimed_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING "
         "uuid) INSERT INTO device_secrets (uuid, psk, pop_sha256, private_key) SELECT uuid, $13, $14, $15 FROM device",
         values);
   }
+  // The device, its secrets and its event in one statement; a uuid, MAC or serial already taken (committed, or
+  // committed meanwhile by a transaction this one waited for) inserts nothing.
+  bool insert_new(const DeviceRow& row, const std::string& kind, const std::string& detail) override {
+    auto values = open_values_of(row);
+    values.insert(values.end(), {row.psk, row.pop_sha256, row.private_key, kind, now_rfc3339_ms(), detail});
+    auto result = db_.exec_prepared(
+        "WITH device AS (INSERT INTO devices (uuid, mac, chip, certificate, serial, expiry, created_at, owner, "
+        "device_name, location, claimed_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT "
+        "DO NOTHING RETURNING uuid), secrets AS (INSERT INTO device_secrets (uuid, psk, pop_sha256, private_key) "
+        "SELECT uuid, $13, $14, $15 FROM device), event AS (INSERT INTO events (uuid, kind, user_id, at, detail) "
+        "SELECT uuid, $16, '', $17, $18 FROM device) SELECT count(*) FROM device",
+        values);
+    return result.text(0, 0) == "1";
+  }
   void update(const DeviceRow& row) override {
-    auto result = db_.exec(
+    guard();
+    auto result = db_.exec_prepared(
         "UPDATE devices SET mac=$2, chip=$3, certificate=$4, serial=$5, expiry=$6, owner=$8, device_name=$9, "
         "location=$10, claimed_at=$11, updated_at=$12 WHERE uuid=$1 AND created_at=$7",
         open_values_of(row));
     if (result.affected() != 1) {
       throw Error(ErrorCode::internal, fmt::format("registry: no device {} to update", row.uuid), "registry");
     }
-    db_.exec("UPDATE device_secrets SET psk=$2, pop_sha256=$3, private_key=$4 WHERE uuid=$1", secret_values_of(row));
+    db_.exec_prepared("UPDATE device_secrets SET psk=$2, pop_sha256=$3, private_key=$4 WHERE uuid=$1",
+                      secret_values_of(row));
   }
   void event(const std::string& uuid, const std::string& kind, const std::string& user_id,
              const std::string& detail) override {
-    db_.exec("INSERT INTO events (uuid, kind, user_id, at, detail) VALUES ($1,$2,$3,$4,$5)",
-             {uuid, kind, user_id, now_rfc3339_ms(), detail});
+    guard();
+    db_.exec_prepared("INSERT INTO events (uuid, kind, user_id, at, detail) VALUES ($1,$2,$3,$4,$5)",
+                      {uuid, kind, user_id, now_rfc3339_ms(), detail});
   }
 
  private:
+  void guard() {
+    if (!open_) {
+      db_.exec("BEGIN");
+      open_ = true;
+    } else if (scope_ == Scope::batch && !savepoint_) {
+      db_.exec("SAVEPOINT job");
+      savepoint_ = true;
+    }
+  }
   const DeviceRow* find(const char* column, const std::string& value) {
-    auto result = db_.exec(fmt::format("{} WHERE d.{} = $1 FOR UPDATE", kSelectRow, column).c_str(), {value});
+    guard();
+    auto result = db_.exec_prepared(fmt::format("{} WHERE d.{} = $1 FOR UPDATE", kSelectRow, column), {value});
     if (result.rows() == 0) return nullptr;
     DeviceRow row = row_of(result, 0);
     auto& slot = seen_[row.uuid];
@@ -136,6 +176,9 @@ class LockingTransaction final : public Transaction {
   }
 
   Connection& db_;
+  Scope scope_;
+  bool open_;              // a transaction is open on db_
+  bool savepoint_ = false;  // batch: this job's savepoint is taken
   std::unordered_map<std::string, DeviceRow> seen_;
 };
 
@@ -207,7 +250,7 @@ auto PostgresRegistry::with_reader(F&& read) const {
 std::optional<DeviceRow> PostgresRegistry::find_uuid(const std::string& uuid) const {
   return with_reader([&](Connection& db) -> std::optional<DeviceRow> {
     static const std::string sql = fmt::format("{} WHERE d.uuid = $1", kSelectRow);
-    auto result = db.exec(sql.c_str(), {uuid});
+    auto result = db.exec_prepared(sql, {uuid});
     if (result.rows() == 0) return std::nullopt;
     return row_of(result, 0);
   });
@@ -216,7 +259,7 @@ std::optional<DeviceRow> PostgresRegistry::find_uuid(const std::string& uuid) co
 std::optional<DeviceRow> PostgresRegistry::find_mac(const std::string& mac) const {
   return with_reader([&](Connection& db) -> std::optional<DeviceRow> {
     static const std::string sql = fmt::format("{} WHERE d.mac = $1", kSelectRow);
-    auto result = db.exec(sql.c_str(), {mac});
+    auto result = db.exec_prepared(sql, {mac});
     if (result.rows() == 0) return std::nullopt;
     return row_of(result, 0);
   });
@@ -262,25 +305,28 @@ void PostgresRegistry::run_batch(std::unique_ptr<Connection>& db, std::vector<Pe
     try {
       if (db && db->broken()) db.reset();
       if (!db) db = std::make_unique<Connection>(url_, "registry");
-      db->exec("BEGIN");
-      LockingTransaction transaction(*db);
-      // A batch of one needs no savepoint: a lost race reruns the whole transaction (two statements fewer).
       if (batch.size() == 1) {
+        // A lost race reruns the whole job (and its transaction, if it opened one).
+        LockingTransaction transaction(*db, LockingTransaction::Scope::alone);
         batch.front().job(transaction);
-        db->exec("COMMIT");
+        if (transaction.open()) db->exec("COMMIT");
         note_available();
         break;
       }
+      db->exec("BEGIN");
+      LockingTransaction transaction(*db, LockingTransaction::Scope::batch);
       for (auto& pending : batch) {
         for (int run = 1;; ++run) {
-          db->exec("SAVEPOINT job");
+          transaction.next_job();
           try {
             pending.job(transaction);
-            db->exec("RELEASE SAVEPOINT job");
+            if (transaction.savepoint()) db->exec("RELEASE SAVEPOINT job");
             break;
           } catch (const Failure& failure) {
-            if (!failure.unique_violation() || run == kJobAttempts) throw;
-            db->exec("ROLLBACK TO SAVEPOINT job");  // another server committed the same uuid, mac or serial
+            // Another server committed the same uuid, mac or serial. Only a statement after the savepoint can
+            // fail that way (insert_new cannot), so the savepoint is there to return to.
+            if (!failure.unique_violation() || run == kJobAttempts || !transaction.savepoint()) throw;
+            db->exec("ROLLBACK TO SAVEPOINT job");
           }
         }
       }

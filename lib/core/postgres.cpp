@@ -73,12 +73,39 @@ Result Connection::exec(const char* sql, std::initializer_list<std::string> para
   return exec(sql, values);
 }
 
-Result Connection::exec(const char* sql, const std::vector<std::optional<std::string>>& params) {
+namespace {
+std::vector<const char*> c_strings(const std::vector<std::optional<std::string>>& params) {
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
-  PGresult* raw =
-      PQexecParams(conn_, sql, static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0);
+  return values;
+}
+}  // namespace
+
+Result Connection::exec(const char* sql, const std::vector<std::optional<std::string>>& params) {
+  const auto values = c_strings(params);
+  return checked(
+      PQexecParams(conn_, sql, static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0));
+}
+
+Result Connection::exec_prepared(const std::string& sql, std::initializer_list<std::string> params) {
+  std::vector<std::optional<std::string>> values(params.begin(), params.end());
+  return exec_prepared(sql, values);
+}
+
+Result Connection::exec_prepared(const std::string& sql, const std::vector<std::optional<std::string>>& params) {
+  auto found = prepared_.find(sql);
+  if (found == prepared_.end()) {
+    std::string name = fmt::format("espprov_{}", prepared_.size());
+    checked(PQprepare(conn_, name.c_str(), sql.c_str(), static_cast<int>(params.size()), nullptr));
+    found = prepared_.emplace(sql, std::move(name)).first;
+  }
+  const auto values = c_strings(params);
+  return checked(PQexecPrepared(conn_, found->second.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
+                                nullptr, 0));
+}
+
+Result Connection::checked(PGresult* raw) {
   Result result(raw);
   const auto status = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;

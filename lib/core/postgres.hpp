@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "provision/error.hpp"
@@ -61,11 +62,18 @@ class Connection {
   // Runs one statement with text parameters ($1, $2, ...; std::nullopt is NULL). Throws Failure.
   Result exec(const char* sql, const std::vector<std::optional<std::string>>& params = {});
   Result exec(const char* sql, std::initializer_list<std::string> params);
+  // Like exec, through a statement the server parses and plans once per connection (for the statements a busy
+  // server runs for every request). `sql` must be one of a fixed set: each distinct text is kept.
+  Result exec_prepared(const std::string& sql, const std::vector<std::optional<std::string>>& params = {});
+  Result exec_prepared(const std::string& sql, std::initializer_list<std::string> params);
   bool broken() const;  // the connection is lost: open a new one
 
  private:
+  Result checked(pg_result* raw);
+
   pg_conn* conn_ = nullptr;
   const char* owner_;
+  std::unordered_map<std::string, std::string> prepared_;  // SQL text -> statement name on this connection
 };
 
 // Versioned schema changes, the CA registry's and the ledger's alike. One statement per entry (libpq's extended

@@ -203,6 +203,42 @@ TEST_CASE("postgres registry: two CA instances racing the same devices end with 
   CHECK(ca::run_health(second).body["devices"] == kDevices + 1);
 }
 
+TEST_CASE("postgres registry: a registration writes its device, secrets and one event; a repeat writes nothing; a "
+          "PoP sent later through another instance is recorded",
+          "[ca][postgres]") {
+  SharedCa shared;
+  ca::Client first(shared.options(shared.serve()));
+  ca::Client second(shared.options(shared.serve()));
+  auto id = identity(7);
+  id.device_key = ca::private_key_pem(ca::generate_key(ca::KeyType::ec_p256).get());
+  const auto registered = attempt(first, id);
+  REQUIRE(registered.ok);
+  provision::postgres::Connection admin(shared.db, "test");
+  auto count = [&](const std::string& sql) { return admin.exec(sql.c_str(), {id.uuid}).text(0, 0); };
+  CHECK(count("SELECT count(*) FROM devices WHERE uuid = $1") == "1");
+  CHECK(count("SELECT count(*) FROM device_secrets WHERE uuid = $1 AND psk <> ''") == "1");
+  CHECK(count("SELECT count(*) FROM events WHERE uuid = $1 AND kind = 'register'") == "1");
+
+  const auto repeat = attempt(second, id);  // the station's retry, through the other instance
+  REQUIRE(repeat.ok);
+  CHECK(repeat.certificate == registered.certificate);
+  CHECK(count("SELECT count(*) FROM events WHERE uuid = $1") == "1");
+
+  auto with_pop = id;  // the workflow's pop-register step: the same registration, now with the PoP
+  with_pop.pop = std::string(64, 'e');
+  const auto late = attempt(second, with_pop);
+  REQUIRE(late.ok);
+  CHECK(late.certificate == registered.certificate);
+  CHECK(count("SELECT count(*) FROM events WHERE uuid = $1 AND kind = 'pop'") == "1");
+  CHECK(count("SELECT count(*) FROM device_secrets WHERE uuid = $1 AND pop_sha256 <> ''") == "1");
+  CHECK(post(first, "/api/devices/claim",
+             {{"macAddress", id.mac}, {"proofOfPossession", *with_pop.pop}, {"userId", "alice"}}) == 200);
+  auto other_pop = with_pop;  // a different PoP for a device that has one is a conflict, and changes nothing
+  other_pop.pop = std::string(64, 'f');
+  CHECK(attempt(first, other_pop).code == ErrorCode::ca_conflict);
+  CHECK(admin.exec("SELECT count(*) FROM devices").text(0, 0) == "1");
+}
+
 TEST_CASE("postgres registry: a database restart costs 503s, loses nothing acknowledged, and is reconnected",
           "[ca][postgres]") {
   auto& server = test_support::shared_postgres();
