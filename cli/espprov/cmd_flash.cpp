@@ -21,6 +21,7 @@ struct FlashOptions {
   bool no_compress = false;
   bool force = false;
   bool plaintext = false;
+  bool dry_run = false;
 };
 
 bool same_md5(const std::string& a, const std::string& b) {
@@ -129,7 +130,11 @@ void setup(CLI::App& app) {
                           "true) unless --force.\n"
                           "With --in, the record is read before the files (so a pipe waits for nvs-build to finish); when\n"
                           "no file has the record's nvs_md5/nvs_size it is refused (record_mismatch), and so is a board\n"
-                          "whose MAC differs from the record's mac (wrong_board).") +
+                          "whose MAC differs from the record's mac (wrong_board).\n"
+                          "--dry-run makes every check that needs no board (the record, the files, overlaps, the port\n"
+                          "opens) and prints the regions it would write; nothing is sent, the board is not reset:\n"
+                          "  espprov flash -p /dev/ttyUSB0 --dry-run 0x0 bootloader.bin 0x8000 partitions.bin 0x10000 "
+                          "app.bin") +
               espprov::kLoaderHelp);
   sub->add_option("--offset", options->offset, "Flash offset of the one FILE, hex (0x3F0000) or decimal (the form "
                                                "before OFFSET FILE pairs)");
@@ -139,12 +144,28 @@ void setup(CLI::App& app) {
   sub->add_flag("--force", options->force, "Write every sector, even when the flash holds the data");
   sub->add_flag("--plaintext", options->plaintext,
                 "On a chip with flash encryption: the region is not flash-encrypted (an NVS partition), write it");
+  sub->add_flag("--dry-run", options->dry_run,
+                "Check the record, files, overlaps and that the port opens; write nothing, reset nothing");
   espprov::add_loader_flags(*sub, options->device);
   sub->callback([options] {
     // The record first: reading it waits for the upstream step to finish (and so to finish writing the file).
     auto record = espprov::read_input_record(options->device.in);
     auto regions = regions_of(*options);
     require_image_of_record(record, regions);
+    if (options->dry_run) {
+      provision::Record planned = provision::Record::array();
+      for (const auto& region : regions) {
+        planned.push_back(provision::Record{{"offset", fmt::format("0x{:X}", region.offset)},
+                                            {"size", fmt::format("0x{:X}", region.size())},
+                                            {"md5", espprov::md5_hex(*region.data)},
+                                            {"file", region.name}});
+      }
+      record["regions"] = planned;
+      std::vector<std::string> checks{"options", "files", "regions_disjoint"};
+      if (record.contains("nvs_md5")) checks.push_back("record_image");
+      espprov::run_loader_dry_run(options->device, std::move(record), std::move(checks));
+      return;
+    }
     provision::loader::WriteOptions write{!options->no_compress, !options->no_verify, options->force};
     espprov::run_loader_command(
         options->device, std::move(record),

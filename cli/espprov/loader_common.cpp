@@ -9,6 +9,7 @@
 #include "command.hpp"
 #include "port_filters.hpp"
 #include "provision/identity.hpp"
+#include "provision/serial.hpp"
 
 namespace espprov {
 
@@ -192,6 +193,36 @@ void run_loader_command(const LoaderFlags& given, provision::Record record,
       [&]() { return provision::loader::run_session(options, on_board(record_mac(record), flags.port, step)); });
   provision::merge_into(record, fields);
   emit(record);
+}
+
+void check_port_opens(const std::string& port, unsigned baud) {
+  provision::serial::run_blocking<bool>([&]() -> boost::asio::awaitable<bool> {
+    auto link = co_await provision::serial::open_link(port, baud);
+    co_return link != nullptr;
+  });
+}
+
+void run_loader_dry_run(const LoaderFlags& given, provision::Record record, std::vector<std::string> checks) {
+  const std::string port = port_or_environment(given.port);
+  if (port.empty()) {
+    throw provision::Error(provision::ErrorCode::usage, "port: give the board with -p/--port PORT (or set $ESPPORT)",
+                           "port");
+  }
+  provision::loader::require_chip_choice(given.chip);
+  const auto rates = resolve_rates(given.baud, given.initial_baud, given.flash_baud, 115200);
+  reset_sequence_of(given.reset_sequence);
+  check_port_opens(port, rates.initial);
+  checks.push_back("port_opens");
+  provision::Record out = provision::Record::object();
+  out["ok"] = true;
+  out["dry_run"] = true;
+  for (auto& [key, value] : record.items()) {
+    if (key != "ok" && key != "dry_run") out[key] = value;
+  }
+  out["checked"] = checks;
+  out["port"] = port;
+  out["baud"] = rates.operation;
+  emit(out);
 }
 
 std::uint32_t parse_u32(const std::string& text, const std::string& field) {

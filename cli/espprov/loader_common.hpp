@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "provision/loader/session.hpp"
 
@@ -60,6 +61,15 @@ void run_loader_command(const LoaderFlags& flags, const provision::loader::Sessi
 // waits for the upstream step to finish writing that file). When the record names a board ("mac"), the board on
 // the port must be that board: Error(wrong_board) before the step touches it.
 void run_loader_command(const LoaderFlags& flags, provision::Record record, const provision::loader::SessionStep& step);
+
+// Opens `port` and closes it, as every serial tool does before it talks: nothing is written, no modem line is
+// changed. Throws the open's Error (port_not_found, port_busy, ...).
+void check_port_opens(const std::string& port, unsigned baud);
+// --dry-run of a loader command: every check the command makes before it talks to the board (the port given or in
+// $ESPPORT, -c/--chip, the rates and $ESPBAUD, --reset-sequence), then the port is opened and closed: no reset, no
+// modem line changed, no byte sent. Prints `record` with "dry_run":true, "checked" (`checks` plus "port_opens"),
+// "port" and "baud" (the operation's rate).
+void run_loader_dry_run(const LoaderFlags& flags, provision::Record record, std::vector<std::string> checks);
 
 // "0x3F0000" or "4128768"; throws Error(bad_input, field) naming the value.
 std::uint32_t parse_u32(const std::string& text, const std::string& field);

@@ -3,8 +3,8 @@
 #include <filesystem>
 
 #include "command.hpp"
+#include "loader_common.hpp"
 #include "provision/ledger.hpp"
-#include "provision/serial.hpp"
 
 namespace espprov {
 namespace {
@@ -35,14 +35,6 @@ Record check_ledger(const ProvisionCliOptions& cli) {
     ledger["ca_pinned"] = !ca.trusted_ca_pem.empty();
   }
   return ledger;
-}
-
-// Opening a port is what every serial tool does before it talks; nothing is written, no modem line is changed.
-void check_port_opens(const std::string& port, unsigned baud) {
-  provision::serial::run_blocking<bool>([&]() -> boost::asio::awaitable<bool> {
-    auto link = co_await provision::serial::open_link(port, baud);
-    co_return link != nullptr;
-  });
 }
 
 }  // namespace

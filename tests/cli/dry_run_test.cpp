@@ -1,5 +1,5 @@
 // provision --dry-run: every check a run makes before a board is touched, plus the ledger and the ports, then the
-// plan per port; no byte reaches a board. The plan is held to what a real run then does.
+// plan per port; no byte reaches a board. The plan is held to what a real run then does. flash --dry-run likewise.
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -133,4 +133,40 @@ TEST_CASE("provision --dry-run exits with the failing check's code: the CA down,
   CHECK(no_port.exit_code == exit_of(provision::ErrorCode::port_unavailable));
   CHECK(no_port.err.find("ttyNONE") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(ledger));
+}
+
+TEST_CASE("flash --dry-run checks the record, the files, overlaps and the port, and no byte reaches the board",
+          "[cli][dry_run]") {
+  TempDir dir;
+  SimRun sim(1, "esp32c3", {"--boot", "download"});
+  const std::string port = sim.devices()[0].port;
+  const std::string app = (dir / "app.bin").string(), table = (dir / "partitions.bin").string();
+  std::ofstream(app, std::ios::binary) << std::string(5000, '\x5A');
+  std::ofstream(table, std::ios::binary) << std::string(3072, '\xAA');
+  const std::string espprov = test_support::bin_path("espprov").string();
+  const auto before = board_state(sim);
+
+  auto r = run_process({espprov, "flash", "-p", port, "--dry-run", "--trace", "0x8000", table, "0x10000", app}, "", 30s);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto record = json::parse(r.out);
+  CHECK(record["ok"] == true);
+  CHECK(record["dry_run"] == true);
+  CHECK(record["port"] == port);
+  CHECK(record["checked"].back() == "port_opens");
+  REQUIRE(record["regions"].size() == 2);
+  CHECK(record["regions"][1] == json{{"offset", "0x10000"}, {"size", "0x1388"},
+                                     {"md5", "4b26796c683f1a63f5bdba71b03fed3f"}, {"file", app}});
+  CHECK(r.err.find(" >> ") == std::string::npos);  // --trace: nothing written
+
+  // An image that is not the one the input record describes, sectors shared, a port that is not there: the same
+  // codes as the real run, and still nothing reaches the board.
+  auto mismatch = run_process({espprov, "flash", "-p", port, "--dry-run", "--in", "-", "0x3F0000", app},
+                              R"({"ok":true,"nvs_md5":"00000000000000000000000000000000","nvs_size":"0x1388"})", 30s);
+  CHECK(mismatch.exit_code == exit_of(provision::ErrorCode::record_mismatch));
+  auto overlap = run_process({espprov, "flash", "-p", port, "--dry-run", "0x10000", app, "0x11000", table}, "", 30s);
+  CHECK(overlap.exit_code == exit_of(provision::ErrorCode::bad_input));
+  auto missing = run_process({espprov, "flash", "-p", (dir / "ttyNONE").string(), "--dry-run", "0x10000", app}, "", 30s);
+  CHECK(missing.exit_code == exit_of(provision::ErrorCode::port_unavailable));
+  CHECK(board_state(sim) == before);  // same mode, no flash operation, same flash bytes
 }
