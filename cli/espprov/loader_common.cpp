@@ -87,6 +87,18 @@ std::optional<provision::loader::ResetSequence> reset_sequence_of(const std::str
 
 namespace {
 
+// What a loader command checks before it opens the port: the port (flag, else $ESPPORT: filled into `flags`), the
+// chip choice, and the rates.
+LoaderRates checked_flags(LoaderFlags& flags) {
+  flags.port = port_or_environment(flags.port);
+  if (flags.port.empty()) {
+    throw provision::Error(provision::ErrorCode::usage,
+                           "port: give the board with -p/--port PORT (or set $ESPPORT)", "port");
+  }
+  provision::loader::require_chip_choice(flags.chip);
+  return resolve_rates(flags.baud, flags.initial_baud, flags.flash_baud, 115200);
+}
+
 // The record's MAC, when it names a board ("mac"); empty otherwise.
 std::string record_mac(const provision::Record& record) {
   auto it = record.find("mac");
@@ -164,13 +176,7 @@ std::string port_or_environment(const std::string& port) {
 void run_loader_command(const LoaderFlags& given, provision::Record record,
                         const provision::loader::SessionStep& step) {
   LoaderFlags flags = given;
-  flags.port = port_or_environment(given.port);
-  if (flags.port.empty()) {
-    throw provision::Error(provision::ErrorCode::usage,
-                           "port: give the board with -p/--port PORT (or set $ESPPORT)", "port");
-  }
-  provision::loader::require_chip_choice(flags.chip);
-  const auto rates = resolve_rates(flags.baud, flags.initial_baud, flags.flash_baud, 115200);
+  const auto rates = checked_flags(flags);
   provision::loader::SessionOptions options;
   options.port = flags.port;
   options.baud = rates.initial;
@@ -203,14 +209,10 @@ void check_port_opens(const std::string& port, unsigned baud) {
 }
 
 void run_loader_dry_run(const LoaderFlags& given, provision::Record record, std::vector<std::string> checks) {
-  const std::string port = port_or_environment(given.port);
-  if (port.empty()) {
-    throw provision::Error(provision::ErrorCode::usage, "port: give the board with -p/--port PORT (or set $ESPPORT)",
-                           "port");
-  }
-  provision::loader::require_chip_choice(given.chip);
-  const auto rates = resolve_rates(given.baud, given.initial_baud, given.flash_baud, 115200);
-  reset_sequence_of(given.reset_sequence);
+  LoaderFlags flags = given;
+  const auto rates = checked_flags(flags);
+  reset_sequence_of(flags.reset_sequence);
+  const std::string& port = flags.port;
   check_port_opens(port, rates.initial);
   checks.push_back("port_opens");
   provision::Record out = provision::Record::object();
