@@ -155,6 +155,40 @@ TEST_CASE("postgres registry: two users claiming one device through two instance
   for (const auto& row : shared.list()) CHECK(row["owner"] == winner[row["mac"].get<std::string>()]);
 }
 
+TEST_CASE("postgres registry: the owner unbinding through two instances at once: one 200, one 403, one event",
+          "[ca][postgres]") {
+  SharedCa shared;
+  ca::Client first(shared.options(shared.serve()));
+  ca::Client second(shared.options(shared.serve()));
+  constexpr int kDevices = 8;
+  const std::string pop(64, 'c');
+  for (int n = 0; n < kDevices; ++n) {
+    auto id = identity(n);
+    id.pop = pop;
+    REQUIRE(attempt(first, id).ok);
+    REQUIRE(post(first, "/api/devices/claim",
+                 {{"macAddress", id.mac}, {"proofOfPossession", pop}, {"userId", "alice"}}) == 200);
+  }
+  auto unbind = [&](const ca::Client& client, int n) {
+    return post(client, "/api/devices/unbind",
+                {{"deviceId", identity(n).uuid}, {"proofOfPossession", pop}, {"userId", "alice"}});
+  };
+  std::vector<std::pair<std::future<int>, std::future<int>>> races;
+  for (int n = 0; n < kDevices; ++n) {
+    races.emplace_back(std::async(std::launch::async, [&, n] { return unbind(first, n); }),
+                       std::async(std::launch::async, [&, n] { return unbind(second, n); }));
+  }
+  for (int n = 0; n < kDevices; ++n) {
+    const int a = races[n].first.get(), b = races[n].second.get();
+    INFO("device " << n << ": " << a << ", " << b);
+    // The second waits for the first's row lock, then finds no owner: only the owner may unbind.
+    CHECK(((a == 200 && b == 403) || (a == 403 && b == 200)));
+  }
+  for (const auto& row : shared.list()) CHECK(row["owner"] == "");
+  provision::postgres::Connection admin(shared.db, "test");
+  CHECK(admin.exec("SELECT count(*) FROM events WHERE kind = 'unbind'").text(0, 0) == std::to_string(kDevices));
+}
+
 TEST_CASE("postgres registry: two CA instances racing the same devices end with one registration each",
           "[ca][postgres]") {
   SharedCa shared;
