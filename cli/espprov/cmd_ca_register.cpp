@@ -11,6 +11,7 @@
 #include "provision/ledger.hpp"
 
 namespace {
+namespace cmd_ca_register {
 
 struct CaRegisterOptions {
   std::string in;
@@ -198,4 +199,5 @@ void setup(CLI::App& app) {
 
 const espprov::CommandRegistrar registrar{60, setup};
 
+}  // namespace cmd_ca_register
 }  // namespace

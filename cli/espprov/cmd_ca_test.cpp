@@ -3,6 +3,7 @@
 #include "provision/ca.hpp"
 
 namespace {
+namespace cmd_ca_test {
 
 struct CaTestOptions {
   std::string url;
@@ -43,4 +44,5 @@ void setup(CLI::App& app) {
 
 const espprov::CommandRegistrar registrar{59, setup};
 
+}  // namespace cmd_ca_test
 }  // namespace

@@ -3,6 +3,7 @@
 #include "loader_common.hpp"
 
 namespace {
+namespace cmd_chip {
 
 void setup(CLI::App& app) {
   auto flags = std::make_shared<espprov::LoaderFlags>();
@@ -23,4 +24,5 @@ void setup(CLI::App& app) {
 
 const espprov::CommandRegistrar registrar{8, setup};
 
+}  // namespace cmd_chip
 }  // namespace

@@ -5,6 +5,7 @@
 #include "loader_common.hpp"
 
 namespace {
+namespace cmd_erase_flash {
 
 struct EraseFlashOptions {
   espprov::LoaderFlags device;
@@ -48,4 +49,5 @@ void setup(CLI::App& app) {
 
 const espprov::CommandRegistrar registrar{63, setup};
 
+}  // namespace cmd_erase_flash
 }  // namespace

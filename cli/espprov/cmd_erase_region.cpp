@@ -5,6 +5,7 @@
 #include "loader_common.hpp"
 
 namespace {
+namespace cmd_erase_region {
 
 struct EraseOptions {
   espprov::LoaderFlags device;
@@ -38,4 +39,5 @@ void setup(CLI::App& app) {
 
 const espprov::CommandRegistrar registrar{62, setup};
 
+}  // namespace cmd_erase_region
 }  // namespace

@@ -12,6 +12,7 @@
 #include "provision/loader/regions.hpp"
 
 namespace {
+namespace cmd_flash {
 
 struct FlashOptions {
   espprov::LoaderFlags device;
@@ -185,4 +186,5 @@ void setup(CLI::App& app) {
 
 const espprov::CommandRegistrar registrar{60, setup};
 
+}  // namespace cmd_flash
 }  // namespace

@@ -6,6 +6,7 @@
 #include "provision/error.hpp"
 
 namespace {
+namespace cmd_help {
 
 void print_exit_codes() {
   const bool text = espprov::output_options().format == "text";
@@ -48,4 +49,5 @@ void setup(CLI::App& app) {
 
 const espprov::CommandRegistrar registrar{1000, setup};
 
+}  // namespace cmd_help
 }  // namespace

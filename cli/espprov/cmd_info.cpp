@@ -6,6 +6,7 @@
 #include "record_stream.hpp"
 
 namespace {
+namespace cmd_info {
 
 namespace wifi = provision::wifi;
 using namespace espprov::wifi_cli;
@@ -77,4 +78,5 @@ void setup(CLI::App& app) {
 
 const espprov::CommandRegistrar registrar{72, setup};
 
+}  // namespace cmd_info
 }  // namespace

@@ -7,6 +7,7 @@
 #include <iostream>
 
 namespace {
+namespace cmd_ledger {
 
 struct LedgerOptions {
   std::string path;
@@ -169,4 +170,5 @@ void setup_report(CLI::App& app) {
 const espprov::CommandRegistrar registrar{900, setup};
 const espprov::CommandRegistrar report_registrar{901, setup_report};
 
+}  // namespace cmd_ledger
 }  // namespace

@@ -5,6 +5,7 @@
 #include "provision/identity.hpp"
 
 namespace {
+namespace cmd_mac {
 
 struct MacOptions {
   espprov::LoaderFlags device;
@@ -40,4 +41,5 @@ void setup(CLI::App& app) {
 
 const espprov::CommandRegistrar registrar{10, setup};
 
+}  // namespace cmd_mac
 }  // namespace

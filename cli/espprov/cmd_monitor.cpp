@@ -21,6 +21,7 @@
 #include "raw_terminal.hpp"
 
 namespace {
+namespace cmd_monitor {
 
 namespace asio = boost::asio;
 using provision::Error;
@@ -223,4 +224,5 @@ void setup(CLI::App& app) {
 
 const espprov::CommandRegistrar registrar{75, setup};
 
+}  // namespace cmd_monitor
 }  // namespace

@@ -7,6 +7,7 @@
 #include "provision/wait_notices.hpp"
 
 namespace {
+namespace cmd_mqtt_check {
 
 namespace wifi = provision::wifi;
 namespace mqtt = provision::mqtt;
@@ -66,4 +67,5 @@ void setup(CLI::App& app) {
 
 const espprov::CommandRegistrar registrar{74, setup};
 
+}  // namespace cmd_mqtt_check
 }  // namespace

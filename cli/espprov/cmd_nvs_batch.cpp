@@ -18,6 +18,7 @@
 #include "provision/files.hpp"
 
 namespace {
+namespace cmd_nvs_batch {
 
 namespace nvs = provision::nvs;
 using provision::Record;
@@ -217,4 +218,5 @@ void setup(CLI::App& app) {
 
 const espprov::CommandRegistrar registrar{53, setup};
 
+}  // namespace cmd_nvs_batch
 }  // namespace

@@ -8,6 +8,7 @@
 #include "provision/files.hpp"
 
 namespace {
+namespace cmd_nvs_build {
 
 struct NvsBuildOptions {
   std::string in;
@@ -151,4 +152,5 @@ void setup(CLI::App& app) {
 
 const espprov::CommandRegistrar registrar{50, setup};
 
+}  // namespace cmd_nvs_build
 }  // namespace

@@ -11,6 +11,7 @@
 #include "provision/hex.hpp"
 
 namespace {
+namespace cmd_nvs_dump {
 
 namespace nvs = provision::nvs;
 using provision::Record;
@@ -133,4 +134,5 @@ void setup(CLI::App& app) {
 
 const espprov::CommandRegistrar registrar{51, setup};
 
+}  // namespace cmd_nvs_dump
 }  // namespace

@@ -4,6 +4,7 @@
 #include "provision/files.hpp"
 
 namespace {
+namespace cmd_nvs_keygen {
 
 struct NvsKeygenOptions {
   std::string out;
@@ -36,4 +37,5 @@ void setup(CLI::App& app) {
 
 const espprov::CommandRegistrar registrar{52, setup};
 
+}  // namespace cmd_nvs_keygen
 }  // namespace

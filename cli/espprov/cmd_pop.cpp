@@ -2,6 +2,7 @@
 #include "cmd_wifi_common.hpp"
 
 namespace {
+namespace cmd_pop {
 
 namespace wifi = provision::wifi;
 using namespace espprov::wifi_cli;
@@ -42,4 +43,5 @@ void setup(CLI::App& app) {
 
 const espprov::CommandRegistrar registrar{73, setup};
 
+}  // namespace cmd_pop
 }  // namespace

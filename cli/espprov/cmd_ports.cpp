@@ -7,6 +7,7 @@
 #include "provision/serial/usb_ports.hpp"
 
 namespace {
+namespace cmd_ports {
 
 void setup(CLI::App& app) {
   auto filters = std::make_shared<espprov::UsbFilterFlags>();
@@ -38,4 +39,5 @@ void setup(CLI::App& app) {
 
 const espprov::CommandRegistrar registrar{58, setup};
 
+}  // namespace cmd_ports
 }  // namespace

@@ -22,6 +22,7 @@
 #include "provision_options.hpp"
 
 namespace {
+namespace cmd_provision {
 
 namespace workflow = provision::workflow;
 using provision::Record;
@@ -214,4 +215,5 @@ void setup(CLI::App& app) {
 
 const espprov::CommandRegistrar registrar{5, setup};
 
+}  // namespace cmd_provision
 }  // namespace

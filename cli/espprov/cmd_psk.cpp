@@ -5,6 +5,7 @@
 #include "secret_options.hpp"
 
 namespace {
+namespace cmd_psk {
 
 struct PskOptions {
   std::string in;
@@ -49,4 +50,5 @@ void setup(CLI::App& app) {
 
 const espprov::CommandRegistrar registrar{30, setup};
 
+}  // namespace cmd_psk
 }  // namespace

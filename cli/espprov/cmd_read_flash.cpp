@@ -6,6 +6,7 @@
 #include "provision/files.hpp"
 
 namespace {
+namespace cmd_read_flash {
 
 struct ReadOptions {
   espprov::LoaderFlags device;
@@ -47,4 +48,5 @@ void setup(CLI::App& app) {
 
 const espprov::CommandRegistrar registrar{61, setup};
 
+}  // namespace cmd_read_flash
 }  // namespace

@@ -3,6 +3,7 @@
 #include "loader_common.hpp"
 
 namespace {
+namespace cmd_reset {
 
 void setup(CLI::App& app) {
   auto flags = std::make_shared<espprov::LoaderFlags>();
@@ -24,4 +25,5 @@ void setup(CLI::App& app) {
 
 const espprov::CommandRegistrar registrar{63, setup};
 
+}  // namespace cmd_reset
 }  // namespace

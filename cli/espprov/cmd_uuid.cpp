@@ -6,6 +6,7 @@
 #include "provision/identity.hpp"
 
 namespace {
+namespace cmd_uuid {
 
 struct UuidOptions {
   std::string in;
@@ -61,4 +62,5 @@ void setup(CLI::App& app) {
 
 const espprov::CommandRegistrar registrar{20, setup};
 
+}  // namespace cmd_uuid
 }  // namespace

@@ -45,6 +45,7 @@ std::string resolve_ssid(const std::string& ssid, const provision::Record& recor
 }  // namespace espprov::wifi_cli
 
 namespace {
+namespace cmd_wifi {
 
 namespace wifi = provision::wifi;
 using namespace espprov::wifi_cli;
@@ -133,4 +134,5 @@ void setup(CLI::App& app) {
 
 const espprov::CommandRegistrar registrar{70, setup};
 
+}  // namespace cmd_wifi
 }  // namespace

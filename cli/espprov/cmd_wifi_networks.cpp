@@ -4,6 +4,7 @@
 #include "provision/improv.hpp"
 
 namespace {
+namespace cmd_wifi_networks {
 
 namespace wifi = provision::wifi;
 namespace improv = provision::improv;
@@ -148,4 +149,5 @@ void setup(CLI::App& app) {
 // After cmd_wifi.cpp (order 70), which creates the wifi subcommand.
 const espprov::CommandRegistrar registrar{71, setup};
 
+}  // namespace cmd_wifi_networks
 }  // namespace

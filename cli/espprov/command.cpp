@@ -19,6 +19,7 @@
 
 namespace espprov {
 namespace {
+namespace command {
 
 struct Registered {
   int order;
@@ -30,6 +31,8 @@ std::vector<Registered>& registry() {
   return commands;
 }
 
+}  // namespace command
+using namespace command;
 }  // namespace
 
 OutputOptions& output_options() {
@@ -102,6 +105,7 @@ std::string utc_now_rfc3339_ms() {
 }
 
 namespace {
+namespace command {
 
 // The library's layer name ("loader") is not a step the user knows: the subcommand run is.
 std::string user_step(const std::string& step) {
@@ -115,6 +119,8 @@ double elapsed_s() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - kStarted).count();
 }
 
+}  // namespace command
+using namespace command;
 }  // namespace
 
 provision::ProgressSink progress_sink() {

@@ -86,6 +86,7 @@ std::optional<provision::loader::ResetSequence> reset_sequence_of(const std::str
 }
 
 namespace {
+namespace loader_common {
 
 // What a loader command checks before it opens the port: the port (flag, else $ESPPORT: filled into `flags`), the
 // chip choice, and the rates.
@@ -124,6 +125,8 @@ provision::loader::SessionStep on_board(std::string expected_mac, std::string po
   };
 }
 
+}  // namespace loader_common
+using namespace loader_common;
 }  // namespace
 
 void run_loader_command(const LoaderFlags& flags, const provision::loader::SessionStep& step) {

@@ -12,6 +12,7 @@
 #include "provision/version.hpp"
 
 namespace {
+namespace espprov_main {
 
 int fail(const provision::Record& record, provision::ErrorCode code, const std::string& message) {
   espprov::emit_error(record, code, message);
@@ -44,6 +45,8 @@ std::string nearest_subcommand(const CLI::App& app, const std::string& typed) {
   return best;
 }
 
+}  // namespace espprov_main
+using namespace espprov_main;
 }  // namespace
 
 int main(int argc, char** argv) {

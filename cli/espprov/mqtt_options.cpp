@@ -8,6 +8,7 @@
 
 namespace espprov {
 namespace {
+namespace mqtt_options {
 
 using provision::Error;
 using provision::ErrorCode;
@@ -20,6 +21,8 @@ std::string readable_file(const std::string& path, const char* flag, const char*
   return path;
 }
 
+}  // namespace mqtt_options
+using namespace mqtt_options;
 }  // namespace
 
 void add_mqtt_options(CLI::App& sub, MqttCliOptions& o) {

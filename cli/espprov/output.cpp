@@ -12,6 +12,7 @@
 
 namespace espprov {
 namespace {
+namespace output {
 
 enum class Format { json, csv, text };
 
@@ -127,6 +128,8 @@ provision::Record scalar_fields(const provision::Record& record, const std::stri
   return scalars;
 }
 
+}  // namespace output
+using namespace output;
 }  // namespace
 
 bool csv_header_wanted() {

@@ -10,6 +10,7 @@
 
 namespace espprov {
 namespace {
+namespace progress_display {
 
 struct DeviceLine {
   std::string device;
@@ -72,6 +73,8 @@ class LiveDisplay {
   std::chrono::steady_clock::time_point last_draw_{};
 };
 
+}  // namespace progress_display
+using namespace progress_display;
 }  // namespace
 
 provision::ProgressSink live_progress_sink() {

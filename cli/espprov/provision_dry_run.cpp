@@ -8,6 +8,7 @@
 
 namespace espprov {
 namespace {
+namespace provision_dry_run {
 
 namespace workflow = provision::workflow;
 using provision::Record;
@@ -37,6 +38,8 @@ Record check_ledger(const ProvisionCliOptions& cli) {
   return ledger;
 }
 
+}  // namespace provision_dry_run
+using namespace provision_dry_run;
 }  // namespace
 
 void run_provision_dry_run(const ProvisionCliOptions& cli, const workflow::ProvisionOptions& options,

@@ -9,6 +9,7 @@
 
 namespace espprov {
 namespace {
+namespace provision_options {
 
 using provision::Error;
 using provision::ErrorCode;
@@ -39,6 +40,8 @@ std::vector<provision::loader::FlashRegion> firmware_regions(
   return regions;
 }
 
+}  // namespace provision_options
+using namespace provision_options;
 }  // namespace
 
 void add_provision_options(CLI::App& sub, ProvisionCliOptions& o) {

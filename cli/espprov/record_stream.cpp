@@ -12,6 +12,7 @@
 
 namespace espprov {
 namespace {
+namespace record_stream {
 
 bool is_blank(const std::string& line) {
   return line.find_first_not_of(" \t\r") == std::string::npos;
@@ -55,6 +56,8 @@ provision::Record ok_first(provision::Record record) {
   return ordered;
 }
 
+}  // namespace record_stream
+using namespace record_stream;
 }  // namespace
 
 std::vector<provision::Record> read_input_records(const std::string& in) {

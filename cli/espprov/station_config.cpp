@@ -8,6 +8,7 @@
 
 namespace espprov {
 namespace {
+namespace station_config {
 
 using provision::Error;
 using provision::ErrorCode;
@@ -109,6 +110,8 @@ class StationFile : public CLI::ConfigTOML {
   CLI::App& root_;
 };
 
+}  // namespace station_config
+using namespace station_config;
 }  // namespace
 
 void add_station_config(CLI::App& root) {
