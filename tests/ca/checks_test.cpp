@@ -14,6 +14,8 @@
 
 #include "provision/ca_crypto.hpp"
 
+namespace checks_test {
+
 using namespace provision;
 using namespace provision::ca;
 
@@ -349,3 +351,5 @@ TEST_CASE("checks: no single-byte corruption of a CSR passes", "[ca][checks]") {
   }
   CHECK(accepted == 0);
 }
+
+}  // namespace checks_test

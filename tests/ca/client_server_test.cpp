@@ -5,6 +5,8 @@
 #include "provision/ca_crypto.hpp"
 #include "provision/files.hpp"
 
+namespace client_server_test {
+
 using namespace ca_test;
 using provision::ErrorCode;
 namespace ca = provision::ca;
@@ -131,3 +133,5 @@ TEST_CASE("the station trusts --ca-cert, not the CA certificate the answer carri
   CHECK_FALSE(ca::run_register(trusting, identity(8)).certificate.empty());
   CHECK(ca::run_health(trusting).body["devices"] == 2);  // identity(7) was registered, never accepted
 }
+
+}  // namespace client_server_test

@@ -22,6 +22,8 @@
 #include "provision/files.hpp"
 #include "support/postgres.hpp"
 
+namespace postgres_registry_test {
+
 // GCC 12 flags Boost 1.74's coroutine frame allocation as -Wmismatched-new-delete once inlined: a false positive.
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 
@@ -415,3 +417,5 @@ TEST_CASE("postgres registry: a registry made at schema version 1 keeps its devi
                  "('psk', 'pop_sha256', 'private_key')")
             .text(0, 0) == "0");
 }
+
+}  // namespace postgres_registry_test

@@ -9,6 +9,8 @@
 
 #include "provision/ca_crypto.hpp"
 
+namespace public_key_encoding_test {
+
 using namespace provision::ca;
 
 namespace {
@@ -76,3 +78,5 @@ TEST_CASE("CSR and certificate carry the key's SubjectPublicKeyInfo unchanged (E
     }
   }
 }
+
+}  // namespace public_key_encoding_test

@@ -14,6 +14,8 @@
 #include "ca_server_support.hpp"
 #include "provision/ca_crypto.hpp"
 
+namespace raw_peer_test {
+
 using namespace ca_test;
 using provision::ErrorCode;
 using provision::Record;
@@ -232,3 +234,5 @@ TEST_CASE("a TCP reset during the TLS handshake is ca_unreachable and retried", 
   CHECK(code == ErrorCode::ca_unreachable);
   CHECK(resets == kRetries + 1);  // every attempt was made
 }
+
+}  // namespace raw_peer_test

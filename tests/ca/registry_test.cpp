@@ -8,6 +8,8 @@
 #include "provision/error.hpp"
 #include "support/process.hpp"
 
+namespace registry_test {
+
 using provision::ca::server::DeviceRow;
 using provision::ca::server::Registry;
 using provision::ca::server::SqliteRegistry;
@@ -68,3 +70,5 @@ TEST_CASE("registry: a second Registry on the same file is refused while the fir
     CHECK(std::string(e.what()).find("locked") != std::string::npos);
   }
 }
+
+}  // namespace registry_test

@@ -2,6 +2,8 @@
 // second server on the same registry; and a conflict never tells which uuid holds a MAC.
 #include "ca_server_support.hpp"
 
+namespace server_refusals_test {
+
 using namespace ca_test;
 using provision::ErrorCode;
 namespace ca = provision::ca;
@@ -81,3 +83,5 @@ TEST_CASE("a mac registered under another uuid is a 409 that does not name that 
     CHECK(std::string(e.what()).find(first.uuid) == std::string::npos);
   }
 }
+
+}  // namespace server_refusals_test

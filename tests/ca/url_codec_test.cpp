@@ -4,6 +4,8 @@
 #include "provision/ca/codec.hpp"
 #include "provision/ca_crypto.hpp"
 
+namespace url_codec_test {
+
 using namespace provision;
 using namespace provision::ca;
 
@@ -124,3 +126,5 @@ TEST_CASE("each certificate failure has its own code", "[ca][cert]") {
   CHECK(check(cert, ca_pem, kUuid, key.get(), now + std::chrono::hours(24 * 31)) == ErrorCode::cert_expired);
   CHECK(check(cert, ca_pem, kUuid, key.get(), now - std::chrono::hours(1)) == ErrorCode::cert_expired);
 }
+
+}  // namespace url_codec_test

@@ -9,6 +9,8 @@
 #include "provision/record.hpp"
 #include "support/process.hpp"
 
+namespace bad_bytes_test {
+
 using namespace test_support;
 using provision::ErrorCode;
 using provision::Record;
@@ -80,3 +82,5 @@ TEST_CASE("provision --save naming a folder fails before any board is touched", 
   CHECK(record["error"]["field"] == "save");
   CHECK_FALSE(std::filesystem::exists(temp / "l.db"));  // not even the ledger was opened
 }
+
+}  // namespace bad_bytes_test

@@ -8,6 +8,8 @@
 #include "e2e/e2e_support.hpp"
 #include "provision/error.hpp"
 
+namespace dry_run_test {
+
 using e2e::CaRun;
 using nlohmann::json;
 using sim_test::SimRun;
@@ -170,3 +172,5 @@ TEST_CASE("flash --dry-run checks the record, the files, overlaps and the port, 
   CHECK(missing.exit_code == exit_of(provision::ErrorCode::port_unavailable));
   CHECK(board_state(sim) == before);  // same mode, no flash operation, same flash bytes
 }
+
+}  // namespace dry_run_test

@@ -6,6 +6,8 @@
 #include "provision/record.hpp"
 #include "support/process.hpp"
 
+namespace exit_codes_test {
+
 using provision::Record;
 using test_support::run_process;
 
@@ -51,3 +53,5 @@ TEST_CASE("a mistyped subcommand names the nearest one", "[cli][exit_codes]") {
   CHECK(nothing.err.find("did you mean") == std::string::npos);
   CHECK(nothing.err.find("espprov --help") != std::string::npos);
 }
+
+}  // namespace exit_codes_test

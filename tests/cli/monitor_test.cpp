@@ -17,6 +17,8 @@
 #include "e2e/e2e_support.hpp"
 #include "provision/error.hpp"
 
+namespace monitor_test {
+
 using nlohmann::json;
 using sim_test::SimRun;
 using test_support::ProcessResult;
@@ -211,3 +213,5 @@ TEST_CASE("monitor on a terminal takes keys one by one, its exit key and SIGTERM
     CHECK(terminal.line_editing());
   }
 }
+
+}  // namespace monitor_test

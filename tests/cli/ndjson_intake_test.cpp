@@ -10,6 +10,8 @@
 #include "provision/record.hpp"
 #include "support/process.hpp"
 
+namespace ndjson_intake_test {
+
 using namespace test_support;
 using provision::Record;
 using namespace std::chrono_literals;
@@ -202,3 +204,5 @@ TEST_CASE("ca-register registers every record, keeps them all in --save, prints 
   CHECK(again.exit_code == exit_code(provision::ErrorCode::ca_conflict));
   CHECK(records_of(again.out).size() == 3);
 }
+
+}  // namespace ndjson_intake_test

@@ -11,6 +11,8 @@
 #include "sim/sim_run.hpp"
 #include "support/process.hpp"
 
+namespace output_test {
+
 using namespace test_support;
 using provision::Record;
 
@@ -185,3 +187,5 @@ TEST_CASE("wifi scan and wifi list print tables in text and one network per csv 
   auto list_csv = espprov({"wifi", "list", "--port", port, "--format", "csv"});
   CHECK(lines_of(list_csv.out).size() == 2);
 }
+
+}  // namespace output_test

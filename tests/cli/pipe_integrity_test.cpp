@@ -9,6 +9,8 @@
 #include "provision/ledger.hpp"
 #include "provision/record.hpp"
 
+namespace pipe_integrity_test {
+
 using e2e::CaRun;
 using nlohmann::json;
 using sim_test::SimRun;
@@ -171,3 +173,5 @@ TEST_CASE("ca-register --save keeps the record 0600, --no-ledger without --save 
         std::filesystem::perms::none);
   CHECK_FALSE(std::filesystem::exists(dir / "ledger.db"));
 }
+
+}  // namespace pipe_integrity_test

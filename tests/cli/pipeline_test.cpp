@@ -8,6 +8,8 @@
 #include "provision/record.hpp"
 #include "support/process.hpp"
 
+namespace pipeline_test {
+
 using namespace test_support;
 using provision::Record;
 
@@ -124,3 +126,5 @@ TEST_CASE("provision --password warns that it is visible to other users", "[cli]
                         "correct horse battery", "--ledger", (dir / "ledger.db").string(), "--progress", "none"});
   CHECK(quiet.err.find("--password on the command line") == std::string::npos);
 }
+
+}  // namespace pipeline_test

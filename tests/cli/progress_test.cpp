@@ -9,6 +9,8 @@
 #include "sim/sim_run.hpp"
 #include "support/process.hpp"
 
+namespace progress_test {
+
 using provision::Record;
 using sim_test::SimRun;
 using test_support::run_process;
@@ -83,3 +85,5 @@ TEST_CASE("a warning that every board would repeat is printed once per run", "[c
   for (std::size_t at = 0; (at = r.err.find("cannot reset the board", at)) != std::string::npos; ++at) ++count;
   CHECK(count == 1);
 }
+
+}  // namespace progress_test

@@ -7,6 +7,8 @@
 #include "e2e/e2e_support.hpp"
 #include "provision/ledger.hpp"
 
+namespace safe_defaults_test {
+
 using e2e::CaRun;
 using nlohmann::json;
 using sim_test::SimRun;
@@ -136,3 +138,5 @@ TEST_CASE("ledger list, show, export and forget never create a ledger", "[cli][s
     CHECK_FALSE(std::filesystem::exists(typo));
   }
 }
+
+}  // namespace safe_defaults_test

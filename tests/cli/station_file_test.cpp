@@ -8,6 +8,8 @@
 #include "e2e/e2e_support.hpp"
 #include "provision/error.hpp"
 
+namespace station_file_test {
+
 using e2e::CaRun;
 using nlohmann::json;
 using sim_test::SimRun;
@@ -153,3 +155,5 @@ TEST_CASE("ESPPROV_CONFIG names the station file, --config replaces it, and a mi
   auto gone_flag = run_process({espprov_bin(), "uuid", "--mac", "A0B1C2D3E4F5", "--config", missing});
   CHECK(gone_flag.exit_code == exit_of(provision::ErrorCode::io));
 }
+
+}  // namespace station_file_test

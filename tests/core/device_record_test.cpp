@@ -12,6 +12,8 @@
 #include "provision/device_record.hpp"
 #include "support/process.hpp"
 
+namespace device_record_test {
+
 using namespace provision;
 
 namespace {
@@ -176,3 +178,5 @@ TEST_CASE("README's device record table lists exactly the header's fields in its
   }
   CHECK(table.order == declared);  // no field missing, none extra, same order (the CSV column order)
 }
+
+}  // namespace device_record_test

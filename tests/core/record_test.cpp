@@ -5,6 +5,8 @@
 #include "provision/error.hpp"
 #include "provision/record.hpp"
 
+namespace record_test {
+
 using namespace provision;
 
 TEST_CASE("every error code has a unique name and a unique exit code", "[core][error]") {
@@ -67,3 +69,5 @@ TEST_CASE("parse_record refuses non-objects and bad JSON naming the input", "[co
   CHECK_THROWS_AS(parse_record("{", "stdin"), Error);
   CHECK(parse_record(R"({"a":1})", "stdin")["a"] == 1);
 }
+
+}  // namespace record_test

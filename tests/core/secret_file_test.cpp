@@ -7,6 +7,8 @@
 #include "provision/files.hpp"
 #include "support/process.hpp"
 
+namespace secret_file_test {
+
 namespace {
 
 std::string secret_of(const test_support::TempDir& dir, const std::string& content) {
@@ -40,3 +42,5 @@ TEST_CASE("the CA token file follows the same rule as every other secret file", 
   secret_of(dir, " token with spaces \r\n");
   CHECK(provision::ca::read_token_file((dir / "secret").string()) == " token with spaces ");
 }
+
+}  // namespace secret_file_test

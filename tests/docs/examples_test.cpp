@@ -10,6 +10,8 @@
 #include "docs/example_runner.hpp"
 #include "support/process.hpp"
 
+namespace examples_test {
+
 using namespace doc_examples;
 
 namespace {
@@ -165,3 +167,5 @@ TEST_CASE("docs: the extraction reads prompts, outputs, tables and help lines", 
   CHECK(lines[1].command == "espprov ledger forget A0");
   CHECK(lines[2].command == "X='a b' espprov wifi --ssid 'a, b' \\\n    --open");
 }
+
+}  // namespace examples_test

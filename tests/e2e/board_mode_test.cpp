@@ -18,6 +18,8 @@
 #include "e2e/e2e_support.hpp"
 #include "provision/error.hpp"
 
+namespace board_mode_test {
+
 using e2e::CaRun;
 using nlohmann::json;
 using sim_test::SimRun;
@@ -195,3 +197,5 @@ TEST_CASE("ca-register against a CA that does not answer for a while says it is 
   CHECK_THAT(r.err, Catch::Contains("ca-register: waiting for CA, 3 s"));
   CHECK_THAT(r.err, Catch::Contains("ca-register: waiting for CA, 6 s"));
 }
+
+}  // namespace board_mode_test

@@ -5,6 +5,8 @@
 
 #include "e2e/e2e_support.hpp"
 
+namespace claim_test {
+
 using e2e::CaRun;
 using nlohmann::json;
 using sim_test::SimRun;
@@ -87,3 +89,5 @@ TEST_CASE("claim: a provisioned board is claimed with its PoP, unbound, then cla
   CHECK(registry[0].dump().find(pop) == std::string::npos);
   CHECK(provisioned.err.find(pop) == std::string::npos);
 }
+
+}  // namespace claim_test

@@ -13,6 +13,8 @@
 #include "provision/device_record.hpp"
 #include "provision/ledger.hpp"
 
+namespace provision_test {
+
 using e2e::CaRun;
 using nlohmann::json;
 using sim_test::SimRun;
@@ -451,3 +453,5 @@ TEST_CASE("provision: --ports takes a glob, and one board's failure does not sto
   CHECK(ok == 3);
   CHECK(result.err.find("provisioned 3 of 4") != std::string::npos);
 }
+
+}  // namespace provision_test

@@ -12,6 +12,8 @@
 #include "provision/ledger.hpp"
 #include "support/sysfs_tree.hpp"
 
+namespace stations_test {
+
 using namespace std::chrono_literals;
 using nlohmann::json;
 using test_support::run_process;
@@ -249,3 +251,5 @@ TEST_CASE("loader commands take --reset-sequence and --connect-attempts, each fa
   INFO(ok.err);
   CHECK(ok.exit_code == 0);
 }
+
+}  // namespace stations_test

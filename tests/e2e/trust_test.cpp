@@ -9,6 +9,8 @@
 #include "e2e/e2e_support.hpp"
 #include "provision/error.hpp"
 
+namespace trust_test {
+
 using e2e::CaRun;
 using nlohmann::json;
 using sim_test::SimRun;
@@ -191,3 +193,5 @@ TEST_CASE("trust: provision --trace shows no secret of the record, deflated or p
     }
   }
 }
+
+}  // namespace trust_test

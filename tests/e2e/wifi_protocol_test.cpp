@@ -5,6 +5,8 @@
 #include "e2e/e2e_support.hpp"
 #include "provision/error.hpp"
 
+namespace wifi_protocol_test {
+
 using nlohmann::json;
 using sim_test::SimRun;
 using test_support::run_process;
@@ -74,3 +76,5 @@ TEST_CASE("provision --wifi-protocol refuses an unknown protocol before any boar
   CHECK(r.exit_code == provision::exit_code_of(provision::ErrorCode::usage));
   CHECK_THAT(r.err, Catch::Contains("--wifi-protocol"));
 }
+
+}  // namespace wifi_protocol_test

@@ -4,6 +4,8 @@
 #include "fw/at_codec.hpp"
 #include "fw/console_input.hpp"
 
+namespace firmware_at_codec_test {
+
 using fw::parse_at_arguments;
 using fw::parse_at_line;
 using fw::quote_at_string;
@@ -111,3 +113,5 @@ TEST_CASE("console input takes an Improv frame by its length, whatever bytes it 
   CHECK(events[2].bytes.empty());
   CHECK(events[3].bytes == "AT");
 }
+
+}  // namespace firmware_at_codec_test

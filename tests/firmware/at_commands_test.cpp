@@ -3,6 +3,8 @@
 
 #include "firmware/memory_platform.hpp"
 
+namespace at_commands_test {
+
 using fwtest::Device;
 using Lines = std::vector<std::string>;
 
@@ -189,3 +191,5 @@ TEST_CASE("boot logs never show the WiFi password or the PSK", "[firmware][at]")
   for (const auto& line : boot) CHECK(line.find("hunter2") == std::string::npos);
   CHECK(device.send("AT+WIFI_LIST?") == Lines{"+WIFI_LIST:0,\"secret-net\"", "OK"});
 }
+
+}  // namespace at_commands_test

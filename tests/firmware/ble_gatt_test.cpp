@@ -7,6 +7,8 @@
 #include "firmware/ble_link.hpp"
 #include "fw/nvs_store.hpp"
 
+namespace ble_gatt_test {
+
 using fw::GattChar;
 using fw::gatt::AttError;
 using fwtest::BleDevice;
@@ -325,3 +327,5 @@ TEST_CASE("status notifications reach only a subscribed phone, the value is read
   CHECK(phone.take_notifications(GattChar::status).empty());
   CHECK(phone.read(GattChar::status).value == status_byte(fw::ProvisioningStatus::ssid_set));
 }
+
+}  // namespace ble_gatt_test

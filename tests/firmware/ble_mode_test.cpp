@@ -6,6 +6,8 @@
 
 #include "firmware/ble_link.hpp"
 
+namespace ble_mode_test {
+
 using fw::ModeAction;
 using fw::ProvisioningMode;
 using fwtest::BleDevice;
@@ -167,3 +169,5 @@ TEST_CASE("without an attached radio the firmware has no BLE and the button does
   device.firmware->poll();
   CHECK(device.send("AT") == std::vector<std::string>{"OK"});
 }
+
+}  // namespace ble_mode_test

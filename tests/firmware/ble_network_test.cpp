@@ -5,6 +5,8 @@
 #include "firmware/ble_link.hpp"
 #include "fw/ble_messages.hpp"
 
+namespace ble_network_test {
+
 using fw::GattChar;
 using fw::gatt::AttError;
 using fwtest::BleDevice;
@@ -363,3 +365,5 @@ TEST_CASE("a phone that subscribed without pairing gets no WiFi events", "[ble][
   REQUIRE(event);
   CHECK(parse_response(*event).op == kEvent);
 }
+
+}  // namespace ble_network_test

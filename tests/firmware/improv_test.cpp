@@ -4,6 +4,8 @@
 #include "firmware/memory_platform.hpp"
 #include "fw/improv_codec.hpp"
 
+namespace improv_test {
+
 using fwtest::Device;
 namespace improv = fw::improv;
 
@@ -196,3 +198,5 @@ TEST_CASE("the device sends no improv frames to a station that only speaks AT", 
   device.send("AT+WIFI_CONNECT");
   CHECK(device.complete_connect() == std::vector<std::string>{"+WIFI:CONNECTED,192.168.4.23,-50"});
 }
+
+}  // namespace improv_test

@@ -8,6 +8,8 @@
 #include "fw/mqtt_messages.hpp"
 #include "provision/nvs.hpp"
 
+namespace mqtt_test {
+
 using Lines = std::vector<std::string>;
 
 TEST_CASE("firmware mqtt: only mqtts:// URLs with a host and a port in range are accepted", "[firmware][mqtt]") {
@@ -106,3 +108,5 @@ TEST_CASE("firmware mqtt: a port without an MQTT client reports failed,no_client
               "04e4822c-719e-45b0-b360-7e2819faca53/telemetry\",\"\"",
               "OK"});
 }
+
+}  // namespace mqtt_test

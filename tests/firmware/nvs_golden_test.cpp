@@ -10,6 +10,8 @@
 #include "fw/nvs_reader.hpp"
 #include "support/process.hpp"
 
+namespace nvs_golden_test {
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -155,3 +157,5 @@ TEST_CASE("the NVS reader reads every golden image as its CSV says", "[firmware]
   }
   CHECK(cases >= 28);
 }
+
+}  // namespace nvs_golden_test

@@ -13,6 +13,8 @@
 #include "fw/nvs_store.hpp"
 #include "power_cut.hpp"
 
+namespace nvs_recovery_test {
+
 using fw::nvs::NvsImage;
 using fw::nvs::NvsStore;
 using fw::nvs::PageState;
@@ -326,3 +328,5 @@ TEST_CASE("nvs recovery: after any bits cleared anywhere, load leaves no unreada
     CHECK(reloaded.get_string("ns", "after") == std::string("still writable"));
   }
 }
+
+}  // namespace nvs_recovery_test

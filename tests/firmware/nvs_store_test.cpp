@@ -13,6 +13,8 @@
 #include "fw/nvs_store.hpp"
 #include "support/process.hpp"
 
+namespace nvs_store_test {
+
 using fw::nvs::NvsStore;
 namespace fs = std::filesystem;
 
@@ -209,3 +211,5 @@ TEST_CASE("the writer reproduces Espressif's image byte for byte when the layout
     CHECK(written == std::vector<std::uint8_t>(expected.begin(), expected.end()));
   }
 }
+
+}  // namespace nvs_store_test

@@ -4,6 +4,8 @@
 
 #include "fw/partition_table.hpp"
 
+namespace partition_table_test {
+
 namespace {
 
 void put(std::vector<std::uint8_t>& table, std::size_t i, const char* label, std::uint8_t type, std::uint8_t subtype,
@@ -41,3 +43,5 @@ TEST_CASE("a blank flash has no partition table", "[firmware][partition]") {
   std::vector<std::uint8_t> blank(0xC00, 0xFF);
   CHECK(fw::parse_partition_table(blank.data(), blank.size()).empty());
 }
+
+}  // namespace partition_table_test

@@ -18,6 +18,8 @@
 #include "power_cut.hpp"
 #include "support/process.hpp"
 
+namespace power_cut_sweep_test {
+
 namespace {
 
 constexpr std::uint32_t kNvsOffset = 0x9000;  // the default layout a blank flash gets (PROTOCOL.md §1)
@@ -305,3 +307,5 @@ TEST_CASE("power cut during the boot that repairs an earlier cut: the next boot 
   std::cout << "power cut during the repairing boot: " << repairs_cut << " repairs cut, " << failures << " failures\n";
   CHECK(failures == 0);
 }
+
+}  // namespace power_cut_sweep_test

@@ -7,6 +7,8 @@
 
 #include "fw/nvs_store.hpp"
 
+namespace saved_networks_test {
+
 using fwtest::Device;
 using Lines = std::vector<std::string>;
 
@@ -208,3 +210,5 @@ TEST_CASE("the credentials partition is found through a partition table at anoth
   CHECK(info.at(4) == "+INFO:uuid,\"11111111-2222-4333-8444-555555555555\"");
   CHECK(info.at(6) == "+INFO:cert,yes");
 }
+
+}  // namespace saved_networks_test

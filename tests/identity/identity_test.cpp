@@ -4,6 +4,8 @@
 
 #include "provision/identity.hpp"
 
+namespace identity_test {
+
 using namespace provision;
 
 namespace {
@@ -103,3 +105,5 @@ TEST_CASE("given psks must be exactly 64 hex digits and never appear in the erro
   std::string bad_char = std::string(63, '0') + "x";
   CHECK(code_of([&] { normalize_psk(bad_char); }) == ErrorCode::bad_input);
 }
+
+}  // namespace identity_test

@@ -8,6 +8,8 @@
 #include "sim/sim_run.hpp"
 #include "wifi/wifi_support.hpp"
 
+namespace client_test {
+
 namespace improv = provision::improv;
 namespace wifi = provision::wifi;
 using provision::ErrorCode;
@@ -180,3 +182,5 @@ TEST_CASE("improv client: Improv error states map to error codes", "[improv]") {
   CHECK(improv::error_for(improv::ErrorState::unknown).code() == ErrorCode::firmware_error);
   CHECK(device_info_against(frame(improv::PacketType::error_state, {0x02})) == ErrorCode::firmware_error);
 }
+
+}  // namespace client_test

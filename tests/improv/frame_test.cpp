@@ -5,6 +5,8 @@
 #include "provision/error.hpp"
 #include "provision/improv/frame.hpp"
 
+namespace frame_test {
+
 namespace improv = provision::improv;
 using improv::Bytes;
 
@@ -152,3 +154,5 @@ TEST_CASE("more than 255 data bytes cannot be framed", "[improv]") {
   CHECK_THROWS_AS(improv::encode_rpc(improv::Command::wifi_settings, Bytes(254, 0)), provision::Error);
   CHECK_NOTHROW(improv::encode_rpc(improv::Command::wifi_settings, Bytes(253, 0)));
 }
+
+}  // namespace frame_test

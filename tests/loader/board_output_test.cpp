@@ -10,6 +10,8 @@
 #include "provision/loader/command.hpp"
 #include "provision/loader/slip.hpp"
 
+namespace board_output_test {
+
 using provision::loader::BoardOutput;
 using provision::loader::Bytes;
 using provision::loader::classify_board_output;
@@ -127,3 +129,5 @@ TEST_CASE("the evidence is printable and short whatever the line holds", "[loade
   CHECK(verdict.evidence.size() == 60);
   CHECK(verdict.evidence.find('\x01') == std::string::npos);
 }
+
+}  // namespace board_output_test

@@ -5,6 +5,8 @@
 
 #include "provision/loader.hpp"
 
+namespace chips_test {
+
 using namespace provision::loader;
 
 TEST_CASE("every chip is found by name, by each magic value and by its chip id", "[loader][chips]") {
@@ -148,3 +150,5 @@ TEST_CASE("Secure Download Mode answers exactly the commands esptool's docs list
     CHECK(command_info(command).in_secure_download == expected);
   }
 }
+
+}  // namespace chips_test

@@ -7,6 +7,8 @@
 #include "sim/sim_run.hpp"
 #include "support/process.hpp"
 
+namespace loader_cli_test {
+
 using namespace loader_test;
 using sim_test::SimRun;
 using test_support::run_process;
@@ -212,3 +214,5 @@ TEST_CASE("espprov provision refuses a flash-encrypted chip without NVS keys bef
   REQUIRE(espprov(flash).exit_code == 0);
   CHECK(file_bytes(board.flash, 0x3F0000, 0x1000) == image);
 }
+
+}  // namespace loader_cli_test

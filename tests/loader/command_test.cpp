@@ -5,6 +5,8 @@
 #include "provision/loader/command.hpp"
 #include "provision/loader/slip.hpp"
 
+namespace command_test {
+
 using namespace provision::loader;
 
 TEST_CASE("SYNC request is byte-exact", "[loader][command]") {
@@ -107,3 +109,5 @@ TEST_CASE("every documented ROM error code has its own message", "[loader][comma
   CHECK(std::string(rom_error(Command::sync, 0x42).what()).find("0x42") != std::string::npos);
   CHECK(rom_error_text(0x42) == "unknown error code");
 }
+
+}  // namespace command_test

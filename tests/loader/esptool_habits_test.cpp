@@ -13,6 +13,8 @@
 #include "sim/sim_run.hpp"
 #include "support/process.hpp"
 
+namespace esptool_habits_test {
+
 using namespace loader_test;
 using provision::ErrorCode;
 using provision::exit_code_of;
@@ -331,3 +333,5 @@ TEST_CASE("provision --flash overlapping the credentials partition or another --
   CHECK(file_bytes(board.flash, 0x3F0000, 0x10000) == before);
   CHECK(file_bytes(board.flash, 0x10000, 0x2000) != pattern(0x2000, 81));
 }
+
+}  // namespace esptool_habits_test

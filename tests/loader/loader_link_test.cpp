@@ -5,6 +5,8 @@
 #include "loader/loader_support.hpp"
 #include "sim/sim_run.hpp"
 
+namespace loader_link_test {
+
 using namespace loader_test;
 using sim_test::SimRun;
 
@@ -126,3 +128,5 @@ TEST_CASE("a silent port gives device_timeout after the SYNC tries", "[loader][s
     CHECK(std::string(e.what()).find("SYNC") != std::string::npos);
   }
 }
+
+}  // namespace loader_link_test

@@ -5,6 +5,8 @@
 #include "loader/loader_support.hpp"
 #include "sim/sim_run.hpp"
 
+namespace loader_sim_test {
+
 using namespace loader_test;
 using sim_test::SimRun;
 
@@ -126,3 +128,5 @@ TEST_CASE("erase_region leaves whole sectors at 0xFF and refuses unaligned regio
   const Bytes written = pattern(0x2000, 5);
   CHECK(file_bytes(board.flash, 0x11000, 0x1000) == Bytes(written.begin() + 0x1000, written.end()));
 }
+
+}  // namespace loader_sim_test

@@ -15,6 +15,8 @@
 #include "sim/rom_client.hpp"
 #include "sim/sim_run.hpp"
 
+namespace mode_detection_sim_test {
+
 using namespace std::chrono_literals;
 using provision::loader::BoardOutput;
 using provision::loader::classify_board_output;
@@ -134,3 +136,5 @@ TEST_CASE("wifi::wait_ready on a running firmware still gets ready with the SYNC
       });
   CHECK(info.mac == sim.devices()[0].mac);
 }
+
+}  // namespace mode_detection_sim_test

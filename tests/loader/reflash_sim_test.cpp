@@ -5,6 +5,8 @@
 #include "loader/loader_support.hpp"
 #include "sim/sim_run.hpp"
 
+namespace reflash_sim_test {
+
 using namespace loader_test;
 using sim_test::SimRun;
 
@@ -83,3 +85,5 @@ TEST_CASE("sectors that differ apart are written as separate sessions", "[loader
   CHECK(result.sectors_written == 3);
   CHECK(file_bytes(board.flash, kOffset, data.size()) == data);
 }
+
+}  // namespace reflash_sim_test

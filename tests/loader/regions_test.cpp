@@ -4,6 +4,8 @@
 #include "provision/error.hpp"
 #include "provision/loader/regions.hpp"
 
+namespace regions_test {
+
 using provision::Error;
 using provision::ErrorCode;
 using provision::loader::RegionExtent;
@@ -73,3 +75,5 @@ TEST_CASE("regions: --chip takes auto or a chip of the table, and a different de
     CHECK(message.find("--chip says esp32") != std::string::npos);
   }
 }
+
+}  // namespace regions_test

@@ -7,6 +7,8 @@
 #include "loader/rom_peer.hpp"
 #include "support/scripted_link.hpp"
 
+namespace resend_test {
+
 using namespace loader_test;
 using loader::Command;
 using test_support::ScriptedLink;
@@ -237,3 +239,5 @@ TEST_CASE("a FLASH_END the board never got is sent again once SYNC shows the ROM
   CHECK(bench.peer.count(Command::flash_end) == 2);
   CHECK(bench.peer.count(Command::flash_begin) == 2);  // the session is begun again before the second FLASH_END
 }
+
+}  // namespace resend_test

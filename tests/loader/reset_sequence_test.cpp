@@ -5,6 +5,8 @@
 
 #include "provision/error.hpp"
 
+namespace reset_sequence_test {
+
 using namespace provision::loader;
 using Kind = ResetStep::Kind;
 using std::chrono::microseconds;
@@ -93,3 +95,5 @@ TEST_CASE("a sequence longer than the limit is refused", "[reset][unit]") {
   CHECK(parse_reset_sequence(text).steps.size() == kMaxResetSteps);
   CHECK_THAT(refusal(text + "|D1"), Catch::Contains("more than 64 commands"));
 }
+
+}  // namespace reset_sequence_test

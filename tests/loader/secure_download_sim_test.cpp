@@ -5,6 +5,8 @@
 #include "loader/loader_support.hpp"
 #include "sim/sim_run.hpp"
 
+namespace secure_download_sim_test {
+
 using namespace loader_test;
 using sim_test::SimRun;
 
@@ -108,3 +110,5 @@ TEST_CASE("ESP32-C6 and ESP32-H2: the EUI-64 carries ff:fe between OUI and NIC",
     CHECK(eui64 == board.mac.substr(0, 8) + ":FF:FE:" + board.mac.substr(9));
   }
 }
+
+}  // namespace secure_download_sim_test

@@ -4,6 +4,8 @@
 
 #include "provision/loader/slip.hpp"
 
+namespace slip_test {
+
 using provision::loader::Bytes;
 using provision::loader::slip_encode;
 using provision::loader::SlipDecoder;
@@ -117,3 +119,5 @@ TEST_CASE("a truncated frame yields nothing and shows as a partial frame", "[loa
   CHECK_FALSE(decoder.has_frame());
   CHECK(decoder.inside_frame());
 }
+
+}  // namespace slip_test

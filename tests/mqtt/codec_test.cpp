@@ -5,6 +5,8 @@
 #include "provision/mqtt.hpp"
 #include "provision/nvs.hpp"
 
+namespace codec_test {
+
 namespace mqtt = provision::mqtt;
 using provision::ErrorCode;
 
@@ -79,3 +81,5 @@ TEST_CASE("mqtt codec: mqtt_url is written last, so images without it keep their
   record["mqtt_url"] = "mqtt://plain:1883";
   CHECK_THROWS_AS(provision::nvs::credentials_content(record, "provision"), provision::Error);
 }
+
+}  // namespace codec_test

@@ -8,6 +8,8 @@
 #include "provision/wifi.hpp"
 #include "wifi/wifi_support.hpp"
 
+namespace connectivity_test {
+
 using e2e::CaRun;
 using mqtt_test::Broker;
 using nlohmann::json;
@@ -263,3 +265,5 @@ TEST_CASE("mqtt: nvs-build --mqtt-url writes the mqtt_url key, a plain mqtt:// U
   CHECK(refused.err.find("mqtt_url") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(dir / "bad.bin"));
 }
+
+}  // namespace connectivity_test

@@ -8,6 +8,8 @@
 #include "provision/nvs_csv.hpp"
 #include "support/process.hpp"
 
+namespace batch_test {
+
 namespace nvs = provision::nvs;
 using provision::Record;
 
@@ -160,3 +162,5 @@ TEST_CASE("espprov nvs-batch --jobs: several threads write the same images and t
     CHECK(entry.path().filename().string().find(".tmp-") == std::string::npos);  // no temporary file left
   }
 }
+
+}  // namespace batch_test

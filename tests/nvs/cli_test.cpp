@@ -7,6 +7,8 @@
 #include "provision/files.hpp"
 #include "support/process.hpp"
 
+namespace nvs_cli_test {
+
 using provision::Record;
 using test_support::bin_path;
 using test_support::run_process;
@@ -88,3 +90,5 @@ TEST_CASE("nvs-dump of an empty or short file is invalid, not a valid empty part
           std::string::npos);
   }
 }
+
+}  // namespace nvs_cli_test

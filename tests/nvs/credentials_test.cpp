@@ -8,6 +8,8 @@
 #include "provision/nvs.hpp"
 #include "support/process.hpp"
 
+namespace credentials_test {
+
 namespace nvs = provision::nvs;
 using provision::Record;
 
@@ -141,3 +143,5 @@ TEST_CASE("espprov nvs-build leaves no generated key file when the content does 
   CHECK(result.err.find("--size") != std::string::npos);
   CHECK(std::filesystem::is_empty(temp.path()));
 }
+
+}  // namespace credentials_test

@@ -4,6 +4,8 @@
 #include "provision/error.hpp"
 #include "provision/nvs_csv.hpp"
 
+namespace csv_test {
+
 namespace nvs = provision::nvs;
 
 namespace {
@@ -106,3 +108,5 @@ TEST_CASE("hex2bin refuses odd lengths and non-hex digits naming the key", "[nvs
   CHECK_THROWS_WITH(nvs::decode_value("hex2bin", "abc", "h"), Catch::Contains("'h'") && Catch::Contains("odd"));
   CHECK_THROWS_WITH(nvs::decode_value("hex2bin", "zz", "h"), Catch::Contains("'h'"));
 }
+
+}  // namespace csv_test

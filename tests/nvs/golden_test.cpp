@@ -10,6 +10,8 @@
 #include "provision/files.hpp"
 #include "support/process.hpp"
 
+namespace golden_test {
+
 using namespace nvs_golden;
 namespace nvs = provision::nvs;
 
@@ -140,3 +142,5 @@ TEST_CASE("every golden image reads back valid with the content of its CSV", "[n
     CHECK(report.content == content_of(golden));
   }
 }
+
+}  // namespace golden_test

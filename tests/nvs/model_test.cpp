@@ -4,6 +4,8 @@
 #include "provision/error.hpp"
 #include "provision/nvs.hpp"
 
+namespace model_test {
+
 namespace nvs = provision::nvs;
 
 namespace {
@@ -85,3 +87,5 @@ TEST_CASE("key partitions: CRC checked, 64 raw bytes accepted, erased refused", 
   CHECK_THROWS_WITH(nvs::parse_key_file(std::vector<std::uint8_t>(4096, 0xFF)), Catch::Contains("erased"));
   CHECK_THROWS_WITH(nvs::parse_key_file(std::vector<std::uint8_t>(10, 0)), Catch::Contains("10 bytes"));
 }
+
+}  // namespace model_test

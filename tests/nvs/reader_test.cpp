@@ -7,6 +7,8 @@
 #include "provision/nvs.hpp"
 #include "support/process.hpp"
 
+namespace reader_test {
+
 namespace nvs = provision::nvs;
 
 namespace {
@@ -180,3 +182,5 @@ TEST_CASE("reader: random damage never crashes and is always reported", "[nvs][r
     if (report.valid()) CHECK(report.content.elements().size() <= 7);
   }
 }
+
+}  // namespace reader_test

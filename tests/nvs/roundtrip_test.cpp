@@ -6,6 +6,8 @@
 #include "provision/error.hpp"
 #include "provision/nvs.hpp"
 
+namespace roundtrip_test {
+
 namespace nvs = provision::nvs;
 
 namespace {
@@ -92,3 +94,5 @@ TEST_CASE("round trip: integer extremes keep their sign and width", "[nvs][round
   CHECK(report.content == content);
   CHECK(report.content.find("n", "i8")->as_signed() == -128);
 }
+
+}  // namespace roundtrip_test

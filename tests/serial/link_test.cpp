@@ -15,6 +15,8 @@
 
 #include "provision/serial.hpp"
 
+namespace link_test {
+
 namespace serial = provision::serial;
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
@@ -181,3 +183,5 @@ TEST_CASE("link: a TCP port nobody listens on is port_unavailable", "[serial]") 
     CHECK(e.code() == provision::ErrorCode::port_unavailable);
   }
 }
+
+}  // namespace link_test

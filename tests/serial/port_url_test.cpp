@@ -3,6 +3,8 @@
 #include "provision/serial.hpp"
 #include "serial/telnet.hpp"
 
+namespace port_url_test {
+
 using provision::serial::parse_port_url;
 using provision::serial::PortUrl;
 namespace telnet = provision::serial::telnet;
@@ -73,3 +75,5 @@ TEST_CASE("telnet: negotiations and subnegotiations are taken out of the data, e
 TEST_CASE("telnet: SET-BAUDRATE carries the rate in network order", "[serial]") {
   CHECK(telnet::set_baud_command(921600) == telnet::Bytes{255, 250, 44, 1, 0x00, 0x0E, 0x10, 0x00, 255, 240});
 }
+
+}  // namespace port_url_test

@@ -16,6 +16,8 @@
 #include "provision/serial.hpp"
 #include "support/process.hpp"
 
+namespace rfc2217_test {
+
 namespace serial = provision::serial;
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
@@ -105,3 +107,5 @@ TEST_CASE("link: rfc2217:// through ser2net sets the remote baud rate and carrie
   ::close(master);
   ::close(slave);
 }
+
+}  // namespace rfc2217_test

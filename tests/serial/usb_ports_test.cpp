@@ -6,6 +6,8 @@
 #include "provision/error.hpp"
 #include "support/process.hpp"
 
+namespace usb_ports_test {
+
 using namespace provision::serial;
 
 namespace {
@@ -177,3 +179,5 @@ TEST_CASE("this machine's own sysfs lists only USB ports with a USB identity", "
     CHECK((port.vid != 0 || port.pid != 0));
   }
 }
+
+}  // namespace usb_ports_test

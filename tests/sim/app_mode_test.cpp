@@ -8,6 +8,8 @@
 #include "sim/sim_console.hpp"
 #include "sim/sim_run.hpp"
 
+namespace app_mode_test {
+
 using sim_test::Bytes;
 using sim_test::RomClient;
 using sim_test::SimRun;
@@ -67,3 +69,5 @@ TEST_CASE("sim app: AT+BOOTLOADER reboots into download mode and FLASH_END back 
   CHECK(client.read_text(std::chrono::seconds(2)).find("+READY") != std::string::npos);
   CHECK(sim.control("list").find("\"mode\":\"app\"") != std::string::npos);
 }
+
+}  // namespace app_mode_test

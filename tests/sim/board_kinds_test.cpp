@@ -13,6 +13,8 @@
 #include "sim/sim_run.hpp"
 #include "support/sysfs_tree.hpp"
 
+namespace board_kinds_test {
+
 namespace loader = provision::loader;
 namespace asio = boost::asio;
 using sim_test::SimRun;
@@ -203,3 +205,5 @@ TEST_CASE("the erase timeout is configurable: too short for a slow erase fails n
   CHECK_THAT(short_erase, Catch::Contains("did not answer FLASH_BEGIN"));
   CHECK(write_with({}).empty());
 }
+
+}  // namespace board_kinds_test

@@ -9,6 +9,8 @@
 #include "sim/rom_client.hpp"
 #include "sim/sim_run.hpp"
 
+namespace download_mode_test {
+
 using sim_test::Bytes;
 using sim_test::RomClient;
 using sim_test::SimRun;
@@ -319,3 +321,5 @@ TEST_CASE("sim: flash encryption shows in FLASH_CRYPT_CNT, the ESP32 takes neith
   CHECK(refused.exit_code != 0);
   CHECK(refused.err.find("GET_SECURITY_INFO") != std::string::npos);
 }
+
+}  // namespace download_mode_test

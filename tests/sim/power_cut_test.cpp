@@ -10,6 +10,8 @@
 #include "sim/sim_console.hpp"
 #include "sim/sim_run.hpp"
 
+namespace power_cut_test {
+
 using sim_test::Bytes;
 using sim_test::RomClient;
 using sim_test::SimRun;
@@ -147,3 +149,5 @@ TEST_CASE(
   CHECK(not_provisioned >= static_cast<int>(content_blocks) + 1);
   CHECK(whole >= 1);
 }
+
+}  // namespace power_cut_test

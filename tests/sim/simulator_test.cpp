@@ -11,6 +11,8 @@
 #include "sim/rom_client.hpp"
 #include "sim/sim_run.hpp"
 
+namespace simulator_test {
+
 using sim_test::Bytes;
 using sim_test::RomClient;
 using sim_test::SimRun;
@@ -191,3 +193,5 @@ TEST_CASE("sim: swap plugs a blank board with another MAC into the same port", "
   CHECK(client.read_flash_slow(0x1000, 16) == Bytes(16, 0xFF));
   CHECK(sim.control("swap all").rfind("error:", 0) == 0);
 }
+
+}  // namespace simulator_test

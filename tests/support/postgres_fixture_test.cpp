@@ -15,6 +15,8 @@
 
 #include "support/postgres.hpp"
 
+namespace postgres_fixture_test {
+
 namespace {
 
 bool accepts(int port) {
@@ -76,3 +78,5 @@ TEST_CASE("test PostgreSQL fixture: a SIGKILLed test process leaves no server an
   CHECK_FALSE(accepts(port));
   CHECK_FALSE(std::filesystem::exists(folder));
 }
+
+}  // namespace postgres_fixture_test

@@ -8,6 +8,8 @@
 #include "sim/sim_run.hpp"
 #include "wifi/wifi_support.hpp"
 
+namespace at_client_test {
+
 namespace wifi = provision::wifi;
 using provision::ErrorCode;
 using sim_test::SimRun;
@@ -218,3 +220,5 @@ TEST_CASE("wifi at: inputs are checked before anything is sent", "[wifi][sim]") 
   // wait_ready did probe (AT), but no WIFI command went out.
   CHECK(peer.received().find("AT+WIFI") == std::string::npos);
 }
+
+}  // namespace at_client_test

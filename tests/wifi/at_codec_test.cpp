@@ -5,6 +5,8 @@
 #include "provision/error.hpp"
 #include "provision/wifi_at.hpp"
 
+namespace wifi_at_codec_test {
+
 namespace at = provision::wifi::at;
 using provision::ErrorCode;
 
@@ -118,3 +120,5 @@ TEST_CASE("a protocol error message shows hostile bytes escaped", "[wifi][at]") 
     CHECK(message.find("\\x1b") != std::string::npos);
   }
 }
+
+}  // namespace wifi_at_codec_test

@@ -7,6 +7,8 @@
 #include "provision/wifi.hpp"
 #include "wifi/wifi_support.hpp"
 
+namespace at_console_peer_test {
+
 namespace wifi = provision::wifi;
 using provision::ErrorCode;
 using wifi_test::code_of;
@@ -123,3 +125,5 @@ TEST_CASE("wifi console: a malformed answer is a protocol error, and a restart m
                 &message) == ErrorCode::firmware_error);
   CHECK(message.find("restarted") != std::string::npos);
 }
+
+}  // namespace at_console_peer_test

@@ -8,6 +8,8 @@
 #include "support/process.hpp"
 #include "wifi/wifi_support.hpp"
 
+namespace wifi_cli_test {
+
 using sim_test::SimRun;
 using test_support::run_process;
 
@@ -156,3 +158,5 @@ TEST_CASE("espprov wifi: the simulator's built-in UTF-8 network can be joined en
   CHECK(record["wifi_ssid"] == ssid);
   CHECK(record["rssi"] == -67);
 }
+
+}  // namespace wifi_cli_test

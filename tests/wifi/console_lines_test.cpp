@@ -6,6 +6,8 @@
 #include "provision/improv.hpp"
 #include "wifi/console_lines.hpp"
 
+namespace console_lines_test {
+
 using provision::wifi::ConsoleLines;
 
 namespace {
@@ -89,3 +91,5 @@ TEST_CASE("console lines: a run without line end beyond the limit is dropped up 
   feed(lines, "yyy\r\nOK\r\n");
   CHECK(all(lines) == std::vector<std::string>{"OK"});
 }
+
+}  // namespace console_lines_test

@@ -7,6 +7,8 @@
 #include "provision/improv.hpp"
 #include "provision/text.hpp"
 
+namespace monitor_lines_test {
+
 using provision::wifi::MonitorLines;
 using provision::wifi::shown_console_line;
 
@@ -50,3 +52,5 @@ TEST_CASE("an Improv frame on the console is not shown as a line", "[wifi][monit
   auto lines = shown(std::string(frame.begin(), frame.end()) + "after\r\n");
   CHECK(lines == std::vector<std::string>{"after"});
 }
+
+}  // namespace monitor_lines_test

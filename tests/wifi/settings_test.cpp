@@ -6,6 +6,8 @@
 #include "provision/error.hpp"
 #include "provision/wifi_settings.hpp"
 
+namespace settings_test {
+
 using provision::wifi::validate_password;
 using provision::wifi::validate_ssid;
 
@@ -75,3 +77,5 @@ TEST_CASE("password errors never contain the password", "[wifi][settings]") {
     }
   }
 }
+
+}  // namespace settings_test

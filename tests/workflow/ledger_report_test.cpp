@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+namespace ledger_report_test {
+
 using provision::Record;
 
 namespace {
@@ -47,3 +49,5 @@ TEST_CASE("ledger report: yield, boards per hour per station, failures and media
   CHECK(html.find("<script") == std::string::npos);
   CHECK(html.find("50.0%") != std::string::npos);
 }
+
+}  // namespace ledger_report_test

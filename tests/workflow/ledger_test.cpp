@@ -7,6 +7,8 @@
 #include "provision/ledger.hpp"
 #include "support/process.hpp"
 
+namespace ledger_test {
+
 using namespace provision;
 using test_support::TempDir;
 
@@ -125,3 +127,5 @@ TEST_CASE("16 processes opening a new ledger at the same moment all succeed", "[
     }
   }
 }
+
+}  // namespace ledger_test

@@ -15,6 +15,8 @@
 #include "provision/ledger.hpp"
 #include "support/postgres.hpp"
 
+namespace postgres_ledger_test {
+
 using namespace provision;
 
 namespace {
@@ -243,3 +245,5 @@ TEST_CASE("shared ledger: a station reconnects after a database restart and keep
   station.finish(kMac, identity_record(kMac));
   CHECK(other.find(kMac)->status == "done");
 }
+
+}  // namespace postgres_ledger_test
