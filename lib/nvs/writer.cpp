@@ -152,7 +152,7 @@ void write_item(PageWriter& pages, std::uint8_t ns, const Element& element, Form
   }
 }
 
-void validate_size(std::size_t size_bytes) {
+void validate_partition_size(std::size_t size_bytes) {
   if (size_bytes % kPageSize != 0) {
     throw Error(ErrorCode::nvs_limit,
                 fmt::format("partition size {:#x} ({} bytes) is not a multiple of the 4096-byte NVS page; use e.g. "
@@ -172,7 +172,7 @@ void validate_size(std::size_t size_bytes) {
 }  // namespace
 
 std::vector<std::uint8_t> build_image(const Content& content, const BuildOptions& options) {
-  validate_size(options.size_bytes);
+  validate_partition_size(options.size_bytes);
   validate(content, options.version);
   std::vector<std::uint8_t> image;
   image.reserve(options.size_bytes);
