@@ -27,8 +27,6 @@
 #include "provision/ca.hpp"
 #include "provision/record.hpp"
 
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
 namespace {
 
 namespace asio = boost::asio;

@@ -7,9 +7,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <memory>
 
-// GCC 12 flags Boost 1.74's coroutine frame allocation as -Wmismatched-new-delete once inlined: a false positive.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
 namespace provision::ca::server {
 
 namespace asio = boost::asio;

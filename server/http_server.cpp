@@ -26,9 +26,6 @@
 #include "ca_server.hpp"
 #include "provision/files.hpp"
 
-// GCC 12 flags Boost 1.74's coroutine frame allocation as -Wmismatched-new-delete once inlined: a false positive.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
 namespace provision::ca {
 
 namespace asio = boost::asio;

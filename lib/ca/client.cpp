@@ -19,10 +19,6 @@
 #include "provision/wait_notices.hpp"
 #include "transport.hpp"
 
-// GCC 12 flags Boost 1.74's coroutine frame allocation (awaitable_frame_base's operator new and delete both go
-// through thread_info_base, so they do match) as -Wmismatched-new-delete once inlined: a false positive.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
 namespace provision::ca {
 
 namespace {

@@ -11,10 +11,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <cmath>
 
-// GCC 12 flags Boost 1.74's coroutine frame allocation as -Wmismatched-new-delete once inlined (see
-// lib/ca/client.cpp): a false positive.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
 namespace provision {
 
 namespace asio = boost::asio;

@@ -24,9 +24,6 @@
 
 namespace postgres_registry_test {
 
-// GCC 12 flags Boost 1.74's coroutine frame allocation as -Wmismatched-new-delete once inlined: a false positive.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
 using namespace ca_test;
 using provision::ErrorCode;
 namespace ca = provision::ca;

@@ -13,9 +13,6 @@
 #include "provision/files.hpp"
 #include "provision/nvs.hpp"
 
-// GCC 12 flags Boost 1.74's coroutine frame allocation as -Wmismatched-new-delete once inlined: a false positive.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
 namespace e2e {
 
 CaRun::CaRun(const test_support::TempDir& dir, std::vector<std::string> serve_extra)
