@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <map>
 #include <mutex>
@@ -121,6 +122,27 @@ int post(const ca::Client& client, const std::string& target, const nlohmann::js
   return future.get().status;
 }
 
+// Registers devices 0..count-1 through `client`, each with `pop` as its proof of possession.
+void register_with_pop(const ca::Client& client, int count, const std::string& pop) {
+  for (int n = 0; n < count; ++n) {
+    auto id = identity(n);
+    id.pop = pop;
+    REQUIRE(attempt(client, id).ok);
+  }
+}
+
+// For each device n, runs first(n) and second(n) at the same time; their HTTP statuses.
+std::vector<std::pair<int, int>> race(int count, const std::function<int(int)>& first,
+                                      const std::function<int(int)>& second) {
+  std::vector<std::pair<std::future<int>, std::future<int>>> races;
+  for (int n = 0; n < count; ++n) {
+    races.emplace_back(std::async(std::launch::async, first, n), std::async(std::launch::async, second, n));
+  }
+  std::vector<std::pair<int, int>> statuses;
+  for (auto& [a, b] : races) statuses.emplace_back(a.get(), b.get());
+  return statuses;
+}
+
 }  // namespace
 
 TEST_CASE("postgres registry: two users claiming one device through two instances: one 200, one 409",
@@ -130,23 +152,16 @@ TEST_CASE("postgres registry: two users claiming one device through two instance
   ca::Client second(shared.options(shared.serve()));
   constexpr int kDevices = 8;
   const std::string pop(64, 'c');
-  for (int n = 0; n < kDevices; ++n) {
-    auto id = identity(n);
-    id.pop = pop;
-    REQUIRE(attempt(first, id).ok);
-  }
+  register_with_pop(first, kDevices, pop);
   auto claim = [&](const ca::Client& client, int n, const std::string& user) {
     return post(client, "/api/devices/claim",
                 {{"macAddress", identity(n).mac}, {"proofOfPossession", pop}, {"userId", user}});
   };
-  std::vector<std::pair<std::future<int>, std::future<int>>> races;
-  for (int n = 0; n < kDevices; ++n) {
-    races.emplace_back(std::async(std::launch::async, [&, n] { return claim(first, n, "alice"); }),
-                       std::async(std::launch::async, [&, n] { return claim(second, n, "bob"); }));
-  }
+  const auto statuses = race(
+      kDevices, [&](int n) { return claim(first, n, "alice"); }, [&](int n) { return claim(second, n, "bob"); });
   std::map<std::string, std::string> winner;  // mac -> user
   for (int n = 0; n < kDevices; ++n) {
-    const int alice = races[n].first.get(), bob = races[n].second.get();
+    const auto [alice, bob] = statuses[n];
     INFO("device " << n << ": alice " << alice << ", bob " << bob);
     CHECK(((alice == 200 && bob == 409) || (alice == 409 && bob == 200)));
     winner[identity(n).mac] = alice == 200 ? "alice" : "bob";
@@ -161,24 +176,19 @@ TEST_CASE("postgres registry: the owner unbinding through two instances at once:
   ca::Client second(shared.options(shared.serve()));
   constexpr int kDevices = 8;
   const std::string pop(64, 'c');
+  register_with_pop(first, kDevices, pop);
   for (int n = 0; n < kDevices; ++n) {
-    auto id = identity(n);
-    id.pop = pop;
-    REQUIRE(attempt(first, id).ok);
     REQUIRE(post(first, "/api/devices/claim",
-                 {{"macAddress", id.mac}, {"proofOfPossession", pop}, {"userId", "alice"}}) == 200);
+                 {{"macAddress", identity(n).mac}, {"proofOfPossession", pop}, {"userId", "alice"}}) == 200);
   }
   auto unbind = [&](const ca::Client& client, int n) {
     return post(client, "/api/devices/unbind",
                 {{"deviceId", identity(n).uuid}, {"proofOfPossession", pop}, {"userId", "alice"}});
   };
-  std::vector<std::pair<std::future<int>, std::future<int>>> races;
+  const auto statuses =
+      race(kDevices, [&](int n) { return unbind(first, n); }, [&](int n) { return unbind(second, n); });
   for (int n = 0; n < kDevices; ++n) {
-    races.emplace_back(std::async(std::launch::async, [&, n] { return unbind(first, n); }),
-                       std::async(std::launch::async, [&, n] { return unbind(second, n); }));
-  }
-  for (int n = 0; n < kDevices; ++n) {
-    const int a = races[n].first.get(), b = races[n].second.get();
+    const auto [a, b] = statuses[n];
     INFO("device " << n << ": " << a << ", " << b);
     // The second waits for the first's row lock, then finds no owner: only the owner may unbind.
     CHECK(((a == 200 && b == 403) || (a == 403 && b == 200)));
