@@ -97,12 +97,13 @@ TEST_CASE("link: rfc2217:// through ser2net sets the remote baud rate and carrie
       if (n == 0) break;
       got.insert(got.end(), buf, buf + n);
     }
+    // ser2net applies the RFC 2217 SET-BAUDRATE on its own schedule, which the bytes above do not wait for: wait
+    // for the pty's speed to change (or give up after 5 s), never for a fixed time. While the link is open: when
+    // the connection closes ser2net closes the device and puts its settings back.
+    CHECK(pty_speed_becomes(slave, B921600, 5000ms));
     co_return std::string(got.begin(), got.end());
   });
   CHECK(from_device == std::string("r\xFFz"));
-  // ser2net applies the RFC 2217 SET-BAUDRATE on its own schedule, which the bytes above do not wait for: wait
-  // for the pty's speed to change (or give up after 5 s), never for a fixed time.
-  CHECK(pty_speed_becomes(slave, B921600, 5000ms));
   server.stop();
   ::close(master);
   ::close(slave);
